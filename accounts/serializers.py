@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User, UserSettings, username_validator
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The signed-in user's own profile (includes the email)."""
+
+    avatar_url = serializers.CharField(read_only=True, allow_null=True)
+    presence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = (
+            "id",
+            "username",
+            "email",
+            "display_name",
+            "bio",
+            "avatar_url",
+            "role",
+            "presence",
+            "status_text",
+            "timezone",
+            "date_joined",
+        )
+        read_only_fields = ("id", "username", "email", "role", "date_joined")
+
+    @extend_schema_field(serializers.ChoiceField(choices=["online", "away", "offline"]))
+    def get_presence(self, user: User) -> str:
+        # Filled from the presence store once the real-time stream exists.
+        return "offline"
+
+    def validate_timezone(self, value: str) -> str:
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError("Unknown time zone.")
+        return value
+
+
+class UserSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UserSettings
+        fields = ("theme", "notify", "language", "show_presence", "enter_to_send")
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=32, validators=[username_validator])
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=256, trim_whitespace=False)
+    display_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="A username or an email.")
+    password = serializers.CharField(write_only=True, max_length=256, trim_whitespace=False)
+    device_name = serializers.CharField(max_length=128, required=False, allow_blank=True)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=256, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=256, trim_whitespace=False)

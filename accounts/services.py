@@ -1,0 +1,90 @@
+"""Writes to accounts: registration, profile and settings changes, passwords."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.models import User, UserSettings
+from lair.errors import Conflict, PermissionDenied, ValidationError
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError(exc.messages[0], details={"password": list(exc.messages)}) from exc
+
+
+@transaction.atomic
+def register_user(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Create a user with the site role ``user`` and default settings.
+
+    Usernames and emails are unique ignoring case; a clash answers 409. The
+    database constraints decide races between two registrations.
+    """
+    if not settings.REGISTRATION_OPEN:
+        raise PermissionDenied("Registration is closed on this server.")
+    username = username.strip()
+    email = User.objects.normalize_email(email.strip())
+    if User.objects.username_taken(username):
+        raise Conflict("That username is taken.", details={"username": ["That username is taken."]})
+    if email and User.objects.email_taken(email):
+        raise Conflict(
+            "That email is already registered.",
+            details={"email": ["That email is already registered."]},
+        )
+    user = User(username=username, email=email, display_name=display_name.strip())
+    _validate_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise Conflict("That username or email is taken.") from exc
+    UserSettings.objects.create(user=user)
+    return user
+
+
+def check_password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """Verify the old password and validate the new one; raise on failure."""
+    if not user.check_password(old_password):
+        raise ValidationError(
+            "The current password is wrong.",
+            details={"old_password": ["The current password is wrong."]},
+        )
+    if old_password == new_password:
+        raise ValidationError(
+            "The new password must differ from the current one.",
+            details={"new_password": ["The new password must differ from the current one."]},
+        )
+    _validate_password(new_password, user)
+
+
+PROFILE_FIELDS = ("display_name", "bio", "status_text", "timezone")
+
+
+def update_profile(*, user: User, **changes) -> User:
+    """Change the editable profile fields of ``user``; other keys are ignored."""
+    fields = [name for name in PROFILE_FIELDS if name in changes]
+    for name in fields:
+        setattr(user, name, changes[name])
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+SETTINGS_FIELDS = ("theme", "notify", "language", "show_presence", "enter_to_send")
+
+
+def update_settings(*, user: User, **changes) -> UserSettings:
+    """Change the user's settings; a missing settings row is created."""
+    user_settings, _ = UserSettings.objects.get_or_create(user=user)
+    fields = [name for name in SETTINGS_FIELDS if name in changes]
+    for name in fields:
+        setattr(user_settings, name, changes[name])
+    if fields:
+        user_settings.save(update_fields=fields)
+    return user_settings

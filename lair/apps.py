@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LairConfig(AppConfig):
+    name = "lair"
+    verbose_name = "Lair Chat"

@@ -1,0 +1,3 @@
+"""WebSocket routes (the consumer of /api/v1/ws/ lives in messaging)."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from lair import views
+from lair.health import HealthView
+from lair.routes import both
+
+api_v1 = [
+    *both("health", HealthView.as_view(), name="health"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", include("sessions_app.urls")),
+    path("", include("accounts.urls")),
+]
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="index.html"), name="home"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    # Anything else under /api/ is a 404 in the error envelope, also in DEBUG.
+    re_path(r"^api/", views.api_not_found),
+]
+
+handler400 = "lair.views.bad_request"
+handler403 = "lair.views.permission_denied"
+handler404 = "lair.views.not_found"
+handler500 = "lair.views.server_error"

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.serializers import MeSerializer
+from sessions_app.models import DeviceSession
+
+
+class DeviceSessionSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DeviceSession
+        fields = (
+            "id",
+            "device_name",
+            "ip",
+            "user_agent",
+            "created_at",
+            "last_seen_at",
+            "expires_at",
+            "current",
+        )
+        read_only_fields = fields
+
+    def get_current(self, session: DeviceSession) -> bool:
+        return session.pk == self.context.get("current_session_id")
+
+
+class SignInSerializer(serializers.Serializer):
+    """Answer of register and login: ``{user, access, refresh, session}``."""
+
+    user = MeSerializer()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    session = DeviceSessionSerializer()
+
+    @classmethod
+    def render(cls, sign_in) -> dict:
+        context = {"current_session_id": sign_in.session.pk}
+        return {
+            "user": MeSerializer(sign_in.user).data,
+            "access": sign_in.tokens.access,
+            "refresh": sign_in.tokens.refresh,
+            "session": DeviceSessionSerializer(sign_in.session, context=context).data,
+        }
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class CleanupResultSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text="How many sessions were revoked.")

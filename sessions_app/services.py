@@ -1,0 +1,199 @@
+"""Device sessions: opening one per sign-in, rotating its tokens, revoking it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import User
+from lair.errors import AuthenticationFailed, NotFound, PermissionDenied, TokenInvalid
+from sessions_app.models import DeviceSession
+from sessions_app.tokens import TokenPair, decode_refresh, mint_pair
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    session: DeviceSession
+    tokens: TokenPair
+
+
+def _device_name(device_name: str, user_agent: str) -> str:
+    name = (device_name or "").strip()
+    if name:
+        return name[:128]
+    return (user_agent or "Unknown device")[:128]
+
+
+@transaction.atomic
+def open_session(
+    *, user: User, device_name: str = "", ip: str | None = None, user_agent: str = ""
+) -> SignIn:
+    """Open a device session for ``user`` and mint its first token pair."""
+    now = timezone.now()
+    session = DeviceSession.objects.create(
+        user=user,
+        device_name=_device_name(device_name, user_agent),
+        ip=ip or None,
+        user_agent=(user_agent or "")[:512],
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
+    )
+    tokens = mint_pair(user_id=user.pk, session_id=session.pk)
+    session.refresh_jti = tokens.refresh_jti
+    session.save(update_fields=["refresh_jti"])
+    return SignIn(user=user, session=session, tokens=tokens)
+
+
+def register(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str = "",
+    device_name: str = "",
+    ip: str | None = None,
+    user_agent: str = "",
+) -> SignIn:
+    """Create an account and sign it in on this device."""
+    with transaction.atomic():
+        user = account_services.register_user(
+            username=username, email=email, password=password, display_name=display_name
+        )
+        return open_session(user=user, device_name=device_name, ip=ip, user_agent=user_agent)
+
+
+def login(
+    *,
+    identifier: str,
+    password: str,
+    device_name: str = "",
+    ip: str | None = None,
+    user_agent: str = "",
+    request=None,
+) -> SignIn:
+    """Check a username-or-email and password and open a device session.
+
+    Unknown users and wrong passwords fail alike (same status, same message,
+    same hashing cost).
+    """
+    user = authenticate(request, username=identifier, password=password)
+    if user is None:
+        raise AuthenticationFailed("Invalid username or password.")
+    if user.is_suspended:
+        raise PermissionDenied("This account is suspended.")
+    return open_session(user=user, device_name=device_name, ip=ip, user_agent=user_agent)
+
+
+def rotate_refresh_token(*, raw_refresh: str, ip: str | None = None) -> TokenPair:
+    """Exchange a refresh token for a new pair; the old one stops working.
+
+    The swap is one conditional UPDATE on the session's current jti, so of
+    several concurrent refreshes of one token exactly one wins. A token that is
+    validly signed but no longer current was already rotated: presenting it
+    again is treated as theft and revokes the whole session.
+    """
+    token = decode_refresh(raw_refresh)
+    session_id, user_id, jti = token["sid"], token["user_id"], token["jti"]
+    session = (
+        DeviceSession.objects.select_related("user").filter(pk=session_id, user_id=user_id).first()
+    )
+    if session is None or not session.is_active or not session.user.can_sign_in:
+        raise TokenInvalid("The session of this token has ended.")
+    now = timezone.now()
+    new = mint_pair(user_id=user_id, session_id=session_id)
+    # Only the session's own columns in the WHERE clause: PostgreSQL re-checks
+    # them on the row a concurrent winner just updated, so losers match nothing.
+    with transaction.atomic():
+        swapped = DeviceSession.objects.filter(
+            pk=session_id, refresh_jti=jti, revoked_at__isnull=True, expires_at__gt=now
+        ).update(
+            refresh_jti=new.refresh_jti,
+            last_seen_at=now,
+            expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
+            **({"ip": ip} if ip else {}),
+        )
+    if swapped == 1:
+        return new
+    # Signed by us for a live session, but no longer its current token: a replay.
+    revoke_session(session=session, reason=DeviceSession.RevokeReason.REFRESH_REUSE)
+    raise TokenInvalid("This refresh token was already used; the session is revoked.")
+
+
+def revoke_session(*, session: DeviceSession, reason: str) -> bool:
+    """Revoke one session: its access and refresh tokens fail from now on.
+
+    Returns False when it was already revoked.
+    """
+    updated = DeviceSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoke_reason=reason, refresh_jti=""
+    )
+    return updated == 1
+
+
+def revoke_user_sessions(*, user: User, reason: str, except_session_id: int | None = None) -> int:
+    """Revoke every active session of ``user`` but ``except_session_id``; return how many."""
+    sessions = DeviceSession.objects.filter(user=user, revoked_at__isnull=True)
+    if except_session_id is not None:
+        sessions = sessions.exclude(pk=except_session_id)
+    return sessions.update(revoked_at=timezone.now(), revoke_reason=reason, refresh_jti="")
+
+
+def revoke_own_session(*, user: User, session_id: int) -> DeviceSession:
+    """Revoke one of the user's own sessions; other users' sessions are 404."""
+    session = DeviceSession.objects.filter(pk=session_id, user=user).active().first()
+    if session is None:
+        raise NotFound("Session not found.")
+    revoke_session(session=session, reason=DeviceSession.RevokeReason.REVOKED)
+    return session
+
+
+@transaction.atomic
+def change_password(
+    *, user: User, old_password: str, new_password: str, current_session_id: int | None
+) -> int:
+    """Set a new password and revoke every other session of the user.
+
+    Returns how many sessions were revoked.
+    """
+    account_services.check_password_change(
+        user=user, old_password=old_password, new_password=new_password
+    )
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return revoke_user_sessions(
+        user=user,
+        reason=DeviceSession.RevokeReason.PASSWORD_CHANGED,
+        except_session_id=current_session_id,
+    )
+
+
+def touch_session(*, session: DeviceSession, ip: str | None = None) -> None:
+    """Record that the session was used; written at most once per SESSION_TOUCH_INTERVAL."""
+    now = timezone.now()
+    if now - session.last_seen_at < settings.SESSION_TOUCH_INTERVAL:
+        return
+    fields = {"last_seen_at": now}
+    if ip and ip != session.ip:
+        fields["ip"] = ip
+    DeviceSession.objects.filter(pk=session.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(session, name, value)
+
+
+def delete_ended_sessions(*, revoked_older_than_days: int = 30) -> int:
+    """Delete expired sessions and sessions revoked more than N days ago."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=revoked_older_than_days)
+    deleted, _ = DeviceSession.objects.filter(
+        Q(expires_at__lte=now) | Q(revoked_at__lte=cutoff)
+    ).delete()
+    return deleted
