@@ -112,7 +112,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     )
     # A file, not :memory:, so tests see the same locking as production and
     # threads and live servers share one database.
-    _db["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    _db["TEST"] = {"NAME": env.str("TEST_DB_NAME", default=str(BASE_DIR / ".test-db.sqlite3"))}
+elif env.str("TEST_DB_NAME", default=""):
+    _db["TEST"] = {"NAME": env.str("TEST_DB_NAME")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
