@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import factory
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from accounts.models import User, UserSettings
+from sessions_app.models import DeviceSession
 
 PASSWORD = "correct horse battery staple"
 # Hash once: Argon2id costs ~45 ms a hash, and most tests never sign in.
@@ -34,3 +37,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     def user_settings(obj, create, extracted, **kwargs):
         if create:
             UserSettings.objects.get_or_create(user=obj)
+
+
+class DeviceSessionFactory(factory.django.DjangoModelFactory):
+    """A device session row (no tokens: sign in over the API when a test needs them)."""
+
+    class Meta:
+        model = DeviceSession
+
+    user = factory.SubFactory(UserFactory)
+    device_name = factory.Sequence(lambda n: f"Device {n}")
+    ip = "203.0.113.7"
+    user_agent = "factory-boy"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + settings.REFRESH_TOKEN_LIFETIME)

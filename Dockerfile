@@ -1,0 +1,43 @@
+# Lair Chat server image: HTTP and WebSocket on one port (8000).
+FROM python:3.11-slim AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+RUN groupadd --system lair && useradd --system --gid lair --home-dir /app --shell /usr/sbin/nologin lair
+
+COPY pyproject.toml README.md ./
+COPY lair ./lair
+COPY accounts ./accounts
+COPY sessions_app ./sessions_app
+COPY rooms ./rooms
+COPY messaging ./messaging
+RUN pip install ".[postgres,redis]"
+
+COPY manage.py docker-entrypoint.sh ./
+COPY templates ./templates
+COPY static ./static
+
+# Static files are collected at build time (served by WhiteNoise); the key is
+# a throwaway: the real SECRET_KEY comes from the environment at run time.
+RUN SECRET_KEY=build-only-collectstatic-key-not-used-at-run-time-0123456789 \
+    python manage.py collectstatic --noinput \
+    && mkdir -p /app/media && chown -R lair:lair /app/media
+
+USER lair
+EXPOSE 8000
+ENV WEB_CONCURRENCY=2 \
+    PORT=8000 \
+    STATIC_ROOT=/app/staticfiles \
+    MEDIA_ROOT=/app/media
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+    CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/api/v1/health', timeout=4)"
+
+ENTRYPOINT ["./docker-entrypoint.sh"]
+# Several worker processes need REDIS_URL (shared channel layer and cache).
+CMD ["sh", "-c", "exec gunicorn lair.asgi:application -k uvicorn_worker.UvicornWorker -w ${WEB_CONCURRENCY} -b 0.0.0.0:${PORT} --access-logfile - --graceful-timeout 20"]

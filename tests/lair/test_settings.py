@@ -1,0 +1,58 @@
+"""The settings as an operator meets them: from the environment, safe in production."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    # Drop what the test settings put in the environment: the child reads the real defaults.
+    ours = ("DJANGO_", "DEBUG", "SECRET_KEY", "SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="a-production-secret-that-is-long-and-random-9f8e7d6c5b4a39281706",
+        ALLOWED_HOSTS="chat.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_server_refuses_to_start_without_secret_key_when_debug_is_off():
+    result = run_manage("check", DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_sqlite_is_tuned_for_concurrent_writers():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
