@@ -7,7 +7,8 @@ import logging
 import uuid
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers
 from django.core.cache import cache
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -36,14 +37,19 @@ def check_cache() -> None:
 
 
 async def _channel_layer_round_trip() -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        raise RuntimeError("no channel layer configured")
-    channel = await layer.new_channel("health.")
-    await layer.send(channel, {"type": "health.check"})
-    message = await asyncio.wait_for(layer.receive(channel), CHECK_TIMEOUT_SECONDS)
-    if message.get("type") != "health.check":
-        raise RuntimeError("channel layer returned another message")
+    # A layer instance of its own: the server's shared instance refuses receive()
+    # from a second event loop while consumers are receiving on the main one.
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+    try:
+        channel = await layer.new_channel("health.")
+        await layer.send(channel, {"type": "health.check"})
+        message = await asyncio.wait_for(layer.receive(channel), CHECK_TIMEOUT_SECONDS)
+        if message.get("type") != "health.check":
+            raise RuntimeError("channel layer returned another message")
+    finally:
+        close = getattr(layer, "close_pools", None)
+        if close is not None:
+            await close()
 
 
 def check_channel_layer() -> None:
