@@ -64,3 +64,33 @@ class LoginSerializer(serializers.Serializer):
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = serializers.CharField(max_length=256, trim_whitespace=False)
     new_password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class PublicUserSerializer(serializers.ModelSerializer):
+    """What anyone signed in may see of a user: never the email."""
+
+    avatar_url = serializers.CharField(read_only=True, allow_null=True)
+    presence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = (
+            "id",
+            "username",
+            "display_name",
+            "bio",
+            "avatar_url",
+            "role",
+            "presence",
+            "status_text",
+            "last_seen",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["online", "away", "offline"]))
+    def get_presence(self, user: User) -> str:
+        return "offline"
+
+
+class AvatarUploadSerializer(serializers.Serializer):
+    avatar = serializers.FileField(help_text="PNG, JPEG, WebP or GIF, at most 2 MB.")

@@ -88,3 +88,26 @@ def update_settings(*, user: User, **changes) -> UserSettings:
     if fields:
         user_settings.save(update_fields=fields)
     return user_settings
+
+
+def set_avatar(*, user: User, upload) -> User:
+    """Replace the user's avatar with a normalized copy of ``upload``."""
+    from accounts.avatars import normalized_avatar
+
+    image = normalized_avatar(upload)
+    old = user.avatar.name if user.avatar else None
+    user.avatar.save(image.name, image, save=False)
+    user.save(update_fields=["avatar"])
+    if old:
+        user.avatar.storage.delete(old)
+    return user
+
+
+def remove_avatar(*, user: User) -> User:
+    """Delete the user's avatar file; the profile shows no picture."""
+    if user.avatar:
+        name = user.avatar.name
+        user.avatar = ""
+        user.save(update_fields=["avatar"])
+        User.avatar.field.storage.delete(name)
+    return user

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
-from accounts.models import UserSettings
-from accounts.serializers import MeSerializer, UserSettingsSerializer
+from accounts import selectors, services
+from accounts.models import User, UserSettings
+from accounts.serializers import (
+    AvatarUploadSerializer,
+    MeSerializer,
+    PublicUserSerializer,
+    UserSettingsSerializer,
+)
+from lair.errors import NotFound, ValidationError
+from lair.pagination import LimitOffsetPagination
 from lair.schema import ERROR_RESPONSES
 
 
@@ -44,3 +52,55 @@ class SettingsView(APIView):
         data.is_valid(raise_exception=True)
         user_settings = services.update_settings(user=request.user, **data.validated_data)
         return Response(UserSettingsSerializer(user_settings).data)
+
+
+class AvatarView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=["users"],
+        request={"multipart/form-data": AvatarUploadSerializer},
+        responses={200: MeSerializer, 413: ERROR_RESPONSES[400], 415: ERROR_RESPONSES[400]},
+        summary="Upload my avatar (PNG, JPEG, WebP or GIF; at most 2 MB)",
+    )
+    def post(self, request):
+        upload = request.FILES.get("avatar")
+        if upload is None:
+            raise ValidationError(
+                "Send the image in the 'avatar' field.",
+                details={"avatar": ["No file was submitted."]},
+            )
+        user = services.set_avatar(user=request.user, upload=upload)
+        return Response(MeSerializer(user).data)
+
+    @extend_schema(tags=["users"], request=None, responses={204: None, **ERROR_RESPONSES})
+    def delete(self, request):
+        services.remove_avatar(user=request.user)
+        return Response(status=204)
+
+
+class UserListView(APIView):
+    @extend_schema(
+        tags=["users"],
+        parameters=[OpenApiParameter("q", str, description="Part of a username or display name")],
+        responses={200: PublicUserSerializer(many=True), **ERROR_RESPONSES},
+        summary="Search users",
+    )
+    def get(self, request):
+        paginator = LimitOffsetPagination()
+        users = selectors.search_users(query=request.query_params.get("q", "")[:64])
+        page = paginator.paginate_queryset(users, request, view=self)
+        return paginator.get_paginated_response(PublicUserSerializer(page, many=True).data)
+
+
+class UserDetailView(APIView):
+    @extend_schema(
+        tags=["users"],
+        responses={200: PublicUserSerializer, **ERROR_RESPONSES},
+        summary="A user's public profile",
+    )
+    def get(self, request, user_id: int):
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        if user is None:
+            raise NotFound("User not found.")
+        return Response(PublicUserSerializer(user).data)

@@ -172,6 +172,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
+MAX_MESSAGE_LENGTH = env.int("MAX_MESSAGE_LENGTH", default=4000)
+# Avatars: largest upload accepted and the square size they are stored at.
+AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+AVATAR_SIZE = env.int("AVATAR_SIZE", default=256)
 
 # PyJWT wants HMAC keys of at least 32 bytes.
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
@@ -264,6 +268,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["lair.schema.drop_trailing_slash_duplicates"],
+    "ENUM_NAME_OVERRIDES": {
+        "SiteRoleEnum": "accounts.models.User.Role",
+        "RoomRoleEnum": "rooms.models.Membership.Role",
+        "RoomTypeEnum": "rooms.models.Room.Type",
+        "NewRoomTypeEnum": ["public", "private"],
+        "InvitationStatusEnum": "rooms.models.Invitation.Status",
+        "HealthStatusEnum": ["ok", "unavailable"],
+        "PresenceEnum": ["online", "away", "offline"],
+    },
     "SECURITY": [{"jwtAuth": []}],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

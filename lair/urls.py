@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from lair import views
@@ -13,6 +15,8 @@ api_v1 = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("sessions_app.urls")),
     path("", include("accounts.urls")),
+    path("", include("rooms.urls")),
+    path("", include("messaging.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +25,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # Anything else under /api/ is a 404 in the error envelope, also in DEBUG.
     re_path(r"^api/", views.api_not_found),
+    # Avatars. A proxy in front may serve MEDIA_ROOT itself; this keeps one
+    # process self-sufficient.
+    re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 
 handler400 = "lair.views.bad_request"

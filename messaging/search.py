@@ -1,0 +1,182 @@
+"""Full-text search over messages: SQLite FTS5 or PostgreSQL full-text search.
+
+One entry point, :func:`search_messages`, picks the backend by database
+vendor. Both index the message text as it is written (SQLite: FTS5 triggers;
+PostgreSQL: a stored generated tsvector with a GIN index), so a message is
+searchable as soon as its POST returns, and a deleted message (text emptied)
+drops out of the index.
+
+Ranking: results are ranked by relevance (bm25 / ts_rank) among the newest
+CANDIDATE_WINDOW matches the caller may read. Ranking every match of a very
+common word across millions of messages costs seconds; in a chat, the newest
+matches are the ones people look for.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import User
+from messaging.selectors import message_dicts
+from rooms.models import Room
+
+CANDIDATE_WINDOW = 10_000
+MAX_TERMS = 16
+MAX_QUERY_LENGTH = 200
+START, STOP = "\x02", "\x03"
+PG_CONFIG = "english"
+TERM = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    room_ids: list[int]
+    author_id: int | None = None
+    created_before: datetime | None = None
+    created_after: datetime | None = None
+
+
+def terms_of(query: str) -> list[str]:
+    return TERM.findall(query)[:MAX_TERMS]
+
+
+def day_start(value: date) -> datetime:
+    return timezone.make_aware(datetime.combine(value, time.min), timezone.get_current_timezone())
+
+
+def lower_bound(value: date | datetime) -> datetime:
+    """``after=<date>``: from the next day on; ``after=<datetime>``: from that instant."""
+    if isinstance(value, datetime):
+        return value
+    return day_start(value + timedelta(days=1))
+
+
+def upper_bound(value: date | datetime) -> datetime:
+    """``before=<date>``: up to the start of that day; a datetime: up to that instant."""
+    if isinstance(value, datetime):
+        return value
+    return day_start(value)
+
+
+def highlight(snippet: str) -> str:
+    """Escape a snippet for HTML, then wrap the matches (between sentinels) in <mark>."""
+    return html.escape(snippet).replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+def _filter_sql(filters: SearchFilters, alias: str) -> tuple[str, list]:
+    placeholders = ", ".join(["%s"] * len(filters.room_ids))
+    clauses = [f"{alias}.deleted_at IS NULL", f"{alias}.room_id IN ({placeholders})"]
+    params: list = list(filters.room_ids)
+    if filters.author_id is not None:
+        clauses.append(f"{alias}.author_id = %s")
+        params.append(filters.author_id)
+    if filters.created_before is not None:
+        clauses.append(f"{alias}.created_at < %s")
+        params.append(filters.created_before)
+    if filters.created_after is not None:
+        clauses.append(f"{alias}.created_at >= %s")
+        params.append(filters.created_after)
+    return " AND ".join(clauses), params
+
+
+def _sqlite_search(terms, filters, limit, offset) -> list[tuple[int, str]]:
+    match = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    where, params = _filter_sql(filters, "m")
+    with connection.cursor() as cursor:
+        # The newest CANDIDATE_WINDOW matches start at this rowid.
+        cursor.execute(
+            "SELECT f.rowid FROM messaging_message_fts f "
+            "JOIN messaging_message m ON m.id = f.rowid "
+            f"WHERE messaging_message_fts MATCH %s AND {where} "
+            "ORDER BY f.rowid DESC LIMIT 1 OFFSET %s",
+            [match, *params, CANDIDATE_WINDOW - 1],
+        )
+        row = cursor.fetchone()
+        floor = row[0] if row else 0
+        cursor.execute(
+            "SELECT f.rowid, snippet(messaging_message_fts, 0, %s, %s, '…', 16) "
+            "FROM messaging_message_fts f JOIN messaging_message m ON m.id = f.rowid "
+            f"WHERE messaging_message_fts MATCH %s AND f.rowid >= %s AND {where} "
+            "ORDER BY bm25(messaging_message_fts), f.rowid DESC LIMIT %s OFFSET %s",
+            [START, STOP, match, floor, *params, limit, offset],
+        )
+        return cursor.fetchall()
+
+
+def _postgres_search(terms, filters, limit, offset) -> list[tuple[int, str]]:
+    text = " ".join(terms)
+    where, params = _filter_sql(filters, "m")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH q AS (SELECT plainto_tsquery(%s::regconfig, %s) AS query), "
+            "candidates AS ("
+            "  SELECT m.id, m.content, m.search_vector FROM messaging_message m, q "
+            f"  WHERE m.search_vector @@ q.query AND {where} "
+            "  ORDER BY m.id DESC LIMIT %s"
+            "), ranked AS ("
+            "  SELECT c.id, c.content, ts_rank(c.search_vector, q.query) AS rank "
+            "  FROM candidates c, q ORDER BY rank DESC, c.id DESC LIMIT %s OFFSET %s"
+            ") "
+            "SELECT r.id, ts_headline(%s::regconfig, r.content, q.query, %s) "
+            "FROM ranked r, q ORDER BY r.rank DESC, r.id DESC",
+            [
+                PG_CONFIG,
+                text,
+                *params,
+                CANDIDATE_WINDOW,
+                limit,
+                offset,
+                PG_CONFIG,
+                f'StartSel="{START}", StopSel="{STOP}", MaxWords=24, MinWords=8, '
+                'MaxFragments=2, FragmentDelimiter=" … "',
+            ],
+        )
+        return cursor.fetchall()
+
+
+def search_messages(
+    *,
+    viewer: User,
+    query: str,
+    room_id: int | None = None,
+    author: User | None = None,
+    before: date | datetime | None = None,
+    after: date | datetime | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[dict], bool]:
+    """Messages matching ``query`` in rooms ``viewer`` may read, most relevant first.
+
+    Returns ``[{"message", "snippet"}]`` and whether more results follow.
+    Snippets are HTML-escaped with the matches wrapped in ``<mark>``.
+    """
+    terms = terms_of(query)
+    if not terms:
+        return [], False
+    rooms = Room.objects.readable_by(viewer)
+    if room_id is not None:
+        rooms = rooms.filter(pk=room_id)
+    filters = SearchFilters(
+        room_ids=list(rooms.values_list("id", flat=True)),
+        author_id=author.pk if author else None,
+        created_before=upper_bound(before) if before else None,
+        created_after=lower_bound(after) if after else None,
+    )
+    if not filters.room_ids:
+        return [], False
+    run = _postgres_search if connection.vendor == "postgresql" else _sqlite_search
+    rows = run(terms, filters, limit + 1, offset)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    messages = {m["id"]: m for m in message_dicts([row[0] for row in rows], viewer.pk)}
+    return [
+        {"message": messages[message_id], "snippet": highlight(snippet)}
+        for message_id, snippet in rows
+        if message_id in messages
+    ], has_more

@@ -1,0 +1,273 @@
+"""Reads of messages, shaped as the API's plain dicts.
+
+Hot paths (history, room list) skip DRF serializers: a page is three queries
+(messages with authors, aggregated reactions, mentions) whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.core.files.storage import default_storage
+from django.db.models import Case, Count, IntegerField, Max, Min, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from messaging.models import Mention, Message, Reaction
+from rooms.models import Membership, Room
+
+MESSAGE_COLUMNS = (
+    "id",
+    "room_id",
+    "content",
+    "created_at",
+    "edited_at",
+    "deleted_at",
+    "parent_id",
+    "reply_count",
+    "author_id",
+    "author__username",
+    "author__display_name",
+    "author__avatar",
+)
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def avatar_url(path: str | None) -> str | None:
+    return default_storage.url(path) if path else None
+
+
+def author_dict(user_id, username, display_name, avatar) -> dict | None:
+    if user_id is None:
+        return None
+    return {
+        "id": user_id,
+        "username": username,
+        "display_name": display_name,
+        "avatar_url": avatar_url(avatar),
+    }
+
+
+def _reactions_by_message(ids: list[int], viewer_id: int) -> dict[int, list[dict]]:
+    rows = (
+        Reaction.objects.filter(message_id__in=ids)
+        .values("message_id", "emoji")
+        .annotate(
+            count=Count("id"),
+            me=Max(Case(When(user_id=viewer_id, then=1), default=0, output_field=IntegerField())),
+            first=Min("id"),
+        )
+        .order_by("message_id", "first")
+    )
+    result: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        result[row["message_id"]].append(
+            {"emoji": row["emoji"], "count": row["count"], "me": bool(row["me"])}
+        )
+    return result
+
+
+def _mentions_by_message(ids: list[int]) -> dict[int, list[int]]:
+    result: dict[int, list[int]] = defaultdict(list)
+    for message_id, user_id in (
+        Mention.objects.filter(message_id__in=ids)
+        .order_by("message_id", "user_id")
+        .values_list("message_id", "user_id")
+    ):
+        result[message_id].append(user_id)
+    return result
+
+
+def shape_messages(rows: Iterable[dict], viewer_id: int) -> list[dict]:
+    """Rows of MESSAGE_COLUMNS -> API message dicts, reactions and mentions included."""
+    rows = list(rows)
+    ids = [row["id"] for row in rows]
+    reactions = _reactions_by_message(ids, viewer_id) if ids else {}
+    mentions = _mentions_by_message(ids) if ids else {}
+    return [
+        {
+            "id": row["id"],
+            "room_id": row["room_id"],
+            "author": author_dict(
+                row["author_id"],
+                row["author__username"],
+                row["author__display_name"],
+                row["author__avatar"],
+            ),
+            "content": row["content"],
+            "created_at": iso(row["created_at"]),
+            "edited_at": iso(row["edited_at"]),
+            "deleted": row["deleted_at"] is not None,
+            "parent_id": row["parent_id"],
+            "reply_count": row["reply_count"],
+            "reactions": reactions.get(row["id"], []),
+            "mentions": mentions.get(row["id"], []),
+        }
+        for row in rows
+    ]
+
+
+def message_dicts(messages: Iterable[Message | int], viewer_id: int) -> list[dict]:
+    """API dicts of the given messages (or ids), in the given order."""
+    ids = [m if isinstance(m, int) else m.pk for m in messages]
+    by_id = {row["id"]: row for row in Message.objects.filter(pk__in=ids).values(*MESSAGE_COLUMNS)}
+    return shape_messages([by_id[i] for i in ids if i in by_id], viewer_id)
+
+
+def message_dict(message: Message | int, viewer_id: int) -> dict:
+    return message_dicts([message], viewer_id)[0]
+
+
+def message_page(
+    messages, *, viewer_id: int, before: int | None, after: int | None, limit: int
+) -> tuple[list[dict], bool]:
+    """One page of ``messages`` by id cursor.
+
+    Newest first, or oldest first when ``after`` is given. Returns the page and
+    whether more messages lie beyond it in the reading direction.
+    """
+    if after is not None:
+        messages = messages.filter(id__gt=after).order_by("id")
+        if before is not None:
+            messages = messages.filter(id__lt=before)
+    else:
+        if before is not None:
+            messages = messages.filter(id__lt=before)
+        messages = messages.order_by("-id")
+    rows = list(messages.values(*MESSAGE_COLUMNS)[: limit + 1])
+    has_more = len(rows) > limit
+    return shape_messages(rows[:limit], viewer_id), has_more
+
+
+def room_list(user: User, *, offset: int, limit: int) -> tuple[list[dict], bool]:
+    """The rooms ``user`` belongs to, most recently active first.
+
+    Each carries the user's role, ``unread_count`` and ``mention_count`` (after
+    the read marker, not counting their own messages) and ``last_message``. One
+    query for the rooms, then one page of last messages: constant in the
+    number of rooms.
+    """
+    newest = Message.objects.filter(room_id=OuterRef("room_id")).order_by("-id").values("id")[:1]
+    unread = (
+        Message.objects.filter(
+            room_id=OuterRef("room_id"),
+            id__gt=OuterRef("last_read_message_id"),
+            deleted_at__isnull=True,
+        )
+        .exclude(author_id=user.pk)
+        .order_by()
+        .values("room_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    mentions = (
+        Mention.objects.filter(
+            user_id=user.pk,
+            room_id=OuterRef("room_id"),
+            message_id__gt=OuterRef("last_read_message_id"),
+        )
+        .order_by()
+        .values("room_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    members = (
+        Membership.objects.filter(room_id=OuterRef("room_id"))
+        .order_by()
+        .values("room_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = list(
+        Membership.objects.filter(user=user)
+        .annotate(
+            last_message_id=Subquery(newest),
+            unread_count=Coalesce(Subquery(unread), 0),
+            mention_count=Coalesce(Subquery(mentions), 0),
+            member_count=Coalesce(Subquery(members), 0),
+        )
+        .order_by(Coalesce("last_message_id", 0).desc(), "-room_id")
+        .values(
+            "room_id",
+            "role",
+            "last_read_message_id",
+            "last_message_id",
+            "unread_count",
+            "mention_count",
+            "member_count",
+            "room__name",
+            "room__description",
+            "room__topic",
+            "room__type",
+            "room__created_by_id",
+            "room__created_at",
+            "room__updated_at",
+            "room__archived_at",
+        )[offset : offset + limit + 1]
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    last_ids = [row["last_message_id"] for row in rows if row["last_message_id"]]
+    last = {m["id"]: m for m in message_dicts(last_ids, user.pk)} if last_ids else {}
+    return [
+        {
+            **room_fields(row),
+            "role": row["role"],
+            "unread_count": row["unread_count"],
+            "mention_count": row["mention_count"],
+            "last_read_message_id": row["last_read_message_id"],
+            "last_message": last.get(row["last_message_id"]),
+        }
+        for row in rows
+    ], has_more
+
+
+def room_fields(row: dict) -> dict:
+    return {
+        "id": row["room_id"],
+        "name": row["room__name"],
+        "description": row["room__description"],
+        "topic": row["room__topic"],
+        "type": row["room__type"],
+        "created_by": row["room__created_by_id"],
+        "created_at": iso(row["room__created_at"]),
+        "updated_at": iso(row["room__updated_at"]),
+        "archived": row["room__archived_at"] is not None,
+        "archived_at": iso(row["room__archived_at"]),
+        "member_count": row["member_count"],
+    }
+
+
+def readable_rooms_filter(user: User) -> Q:
+    """Q on Message: messages of rooms ``user`` may read."""
+    return Q(room__in=Room.objects.readable_by(user))
+
+
+def read_state(user: User, membership: Membership) -> dict:
+    """My read marker in a room and what is unread after it."""
+    marker = membership.last_read_message_id
+    unread = (
+        Message.objects.filter(room_id=membership.room_id, id__gt=marker, deleted_at__isnull=True)
+        .exclude(author_id=user.pk)
+        .count()
+    )
+    mentions = Mention.objects.filter(
+        user_id=user.pk, room_id=membership.room_id, message_id__gt=marker
+    ).count()
+    return {
+        "room_id": membership.room_id,
+        "last_read_message_id": marker,
+        "unread_count": unread,
+        "mention_count": mentions,
+    }
+
+
+def thread_messages(root: Message):
+    return Message.objects.filter(parent_id=root.pk)

@@ -1,0 +1,165 @@
+"""Who may do what in a room: every room rule, in one place.
+
+Site roles: admin, moderator, user, guest. Room roles: owner, admin,
+moderator, member. A room the user may not see is 404 (its existence is not
+leaked); a room they see but may not act in is 403.
+
+- Public rooms are readable by every signed-in user; private rooms only by
+  members; direct rooms only by their two members.
+- Site admins act as the room's owner in every public and private room (not
+  in other people's direct rooms).
+- Site moderators act as a room moderator in public rooms.
+- Guests read public rooms and their own rooms; they never post, react,
+  create rooms, open direct rooms or invite.
+- An archived room is read-only for everybody until a room admin unarchives it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accounts.models import User
+from lair.errors import NotFound, PermissionDenied
+from rooms.models import Membership, Room
+
+ROLE_RANK = {
+    Membership.Role.MEMBER: 1,
+    Membership.Role.MODERATOR: 2,
+    Membership.Role.ADMIN: 3,
+    Membership.Role.OWNER: 4,
+}
+
+
+def is_site_admin(user: User) -> bool:
+    return user.is_authenticated and (user.role == User.Role.ADMIN or user.is_superuser)
+
+
+def is_site_moderator(user: User) -> bool:
+    return user.is_authenticated and user.role == User.Role.MODERATOR
+
+
+def is_guest(user: User) -> bool:
+    return user.role == User.Role.GUEST
+
+
+def can_create_rooms(user: User) -> bool:
+    return not is_guest(user)
+
+
+def require_can_create_rooms(user: User) -> None:
+    if not can_create_rooms(user):
+        raise PermissionDenied("Guests cannot create rooms.")
+
+
+@dataclass(frozen=True)
+class RoomAccess:
+    """What ``user`` may do in ``room``, given their membership (or None)."""
+
+    user: User
+    room: Room
+    membership: Membership | None
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+    @property
+    def rank(self) -> int:
+        rank = ROLE_RANK.get(self.role, 0)
+        if self.room.is_direct:
+            return rank
+        if is_site_admin(self.user):
+            rank = ROLE_RANK[Membership.Role.OWNER]
+        elif is_site_moderator(self.user) and self.room.type == Room.Type.PUBLIC:
+            rank = max(rank, ROLE_RANK[Membership.Role.MODERATOR])
+        return rank
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None
+
+    @property
+    def can_see(self) -> bool:
+        if self.is_member or self.room.type == Room.Type.PUBLIC:
+            return True
+        return self.room.type == Room.Type.PRIVATE and is_site_admin(self.user)
+
+    @property
+    def can_post(self) -> bool:
+        return self.is_member and not is_guest(self.user) and not self.room.is_archived
+
+    def at_least(self, role: str) -> bool:
+        return self.rank >= ROLE_RANK[role]
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.at_least(Membership.Role.MODERATOR)
+
+    @property
+    def can_administer(self) -> bool:
+        return not self.room.is_direct and self.at_least(Membership.Role.ADMIN)
+
+    @property
+    def can_delete_room(self) -> bool:
+        if self.room.is_direct:
+            return False
+        return self.role == Membership.Role.OWNER or is_site_admin(self.user)
+
+    @property
+    def can_add_members(self) -> bool:
+        if self.room.is_direct or self.room.is_archived or is_guest(self.user):
+            return False
+        if self.room.type == Room.Type.PRIVATE:
+            return self.can_administer
+        return self.is_member or self.can_administer
+
+    def can_remove(self, target: Membership) -> bool:
+        """Kick ``target``: room moderator+, and only members ranked below oneself."""
+        if self.room.is_direct or not self.can_moderate:
+            return False
+        return ROLE_RANK[target.role] < self.rank
+
+    def can_set_role(self, target: Membership, new_role: str) -> bool:
+        """Room admin+ may set roles below their own; the owner may hand over ownership."""
+        if not self.can_administer or target.user_id == self.user.pk:
+            return False
+        if target.role == Membership.Role.OWNER:
+            return False
+        if new_role == Membership.Role.OWNER:
+            return self.rank == ROLE_RANK[Membership.Role.OWNER]
+        return ROLE_RANK[target.role] < self.rank and ROLE_RANK[new_role] < self.rank
+
+
+def room_access(user: User, room: Room) -> RoomAccess:
+    membership = Membership.objects.filter(room=room, user=user).first()
+    return RoomAccess(user=user, room=room, membership=membership)
+
+
+def visible_room(user: User, room_id: int, *, for_update: bool = False) -> RoomAccess:
+    """The room if ``user`` may see it, with their access; otherwise 404."""
+    rooms = Room.objects.all()
+    if for_update:
+        rooms = rooms.select_for_update()
+    room = rooms.filter(pk=room_id).first()
+    if room is None:
+        raise NotFound("Room not found.")
+    access = room_access(user, room)
+    if not access.can_see:
+        raise NotFound("Room not found.")
+    return access
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionDenied(message)
+
+
+def require_writable(access: RoomAccess) -> None:
+    if access.room.is_archived:
+        raise PermissionDenied("This room is archived and read-only.")
+
+
+def require_can_post(access: RoomAccess) -> None:
+    require_writable(access)
+    require(not is_guest(access.user), "Guests cannot post messages.")
+    require(access.is_member, "Join the room to post in it.")

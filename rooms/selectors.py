@@ -1,0 +1,45 @@
+"""Reads of rooms, members and invitations."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from accounts.models import User
+from rooms.models import Invitation, Membership, Room
+
+
+def with_member_count(rooms):
+    return rooms.annotate(member_count=Count("memberships", distinct=True))
+
+
+def roles_of(user: User, room_ids) -> dict[int, str]:
+    return dict(
+        Membership.objects.filter(user=user, room_id__in=list(room_ids)).values_list(
+            "room_id", "role"
+        )
+    )
+
+
+def room_with_count(room_id: int) -> Room:
+    return with_member_count(Room.objects.filter(pk=room_id)).get()
+
+
+def search_rooms(user: User, query: str):
+    """Rooms ``user`` may read (never other people's direct rooms) matching name or topic."""
+    rooms = Room.objects.readable_by(user).exclude(type=Room.Type.DIRECT)
+    query = query.strip()
+    if query:
+        rooms = rooms.filter(Q(name__icontains=query) | Q(topic__icontains=query))
+    return with_member_count(rooms).order_by("name", "id")
+
+
+def room_members(room: Room):
+    return Membership.objects.filter(room=room).select_related("user").order_by("joined_at", "id")
+
+
+def pending_invitations(user: User):
+    return (
+        Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING)
+        .select_related("room", "inviter", "invitee")
+        .order_by("-created_at", "-id")
+    )

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.serializers import PublicUserSerializer
+from rooms.models import Invitation, Membership, Room
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    """A room as its members see it; ``role`` is the caller's room role (or null)."""
+
+    archived = serializers.SerializerMethodField()
+    member_count = serializers.IntegerField(read_only=True)
+    role = serializers.SerializerMethodField()
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Room
+        fields = (
+            "id",
+            "name",
+            "description",
+            "topic",
+            "type",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "archived",
+            "archived_at",
+            "member_count",
+            "role",
+        )
+        read_only_fields = fields
+
+    def get_archived(self, room: Room) -> bool:
+        return room.archived_at is not None
+
+    def get_role(self, room: Room) -> str | None:
+        roles = self.context.get("roles", {})
+        return roles.get(room.pk)
+
+
+class RoomListItemSerializer(RoomSerializer):
+    """A room in my room list, with my unread state (schema of GET /rooms)."""
+
+    unread_count = serializers.IntegerField()
+    mention_count = serializers.IntegerField()
+    last_read_message_id = serializers.IntegerField()
+    last_message = serializers.JSONField(allow_null=True, help_text="A message object, or null.")
+
+    class Meta(RoomSerializer.Meta):
+        fields = (
+            *RoomSerializer.Meta.fields,
+            "unread_count",
+            "mention_count",
+            "last_read_message_id",
+            "last_message",
+        )
+
+
+class RoomCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    description = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    topic = serializers.CharField(max_length=250, required=False, allow_blank=True)
+    type = serializers.ChoiceField(
+        choices=[Room.Type.PUBLIC, Room.Type.PRIVATE], default=Room.Type.PUBLIC
+    )
+
+
+class RoomUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False)
+    description = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    topic = serializers.CharField(max_length=250, required=False, allow_blank=True)
+    archived = serializers.BooleanField(required=False)
+
+
+class DirectRoomSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = PublicUserSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ("user", "role", "joined_at")
+        read_only_fields = fields
+
+
+class MemberAddSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(
+        min_value=1, required=False, help_text="Omit to join a public room yourself."
+    )
+
+
+class MemberRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    room = serializers.SerializerMethodField()
+    inviter = PublicUserSerializer(read_only=True, allow_null=True)
+    invitee = PublicUserSerializer(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ("id", "room", "inviter", "invitee", "status", "created_at", "responded_at")
+        read_only_fields = fields
+
+    def get_room(self, invitation: Invitation) -> dict:
+        room = invitation.room
+        return {"id": room.pk, "name": room.name, "type": room.type, "topic": room.topic}

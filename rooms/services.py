@@ -1,0 +1,290 @@
+"""Writes to rooms: creating, changing and deleting rooms, members, invitations, read markers.
+
+Each function takes the acting user first, checks rooms.permissions, and
+writes inside one transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from rooms import permissions
+from rooms.models import Invitation, Membership, Room
+from rooms.permissions import ROLE_RANK, RoomAccess, require, visible_room
+
+
+def _newest_message_id(room: Room) -> int:
+    return Room.objects.filter(pk=room.pk).aggregate(newest=Max("messages__id"))["newest"] or 0
+
+
+def _add_membership(room: Room, user: User, role: str = Membership.Role.MEMBER) -> Membership:
+    """Insert a membership (or return the existing one): safe when two requests race."""
+    existing = Membership.objects.filter(room=room, user=user).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(
+                room=room, user=user, role=role, last_read_message_id=_newest_message_id(room)
+            )
+    except IntegrityError:
+        return Membership.objects.get(room=room, user=user)
+
+
+@transaction.atomic
+def create_room(
+    *, actor: User, name: str, type: str, description: str = "", topic: str = ""
+) -> Room:
+    """Create a public or private room owned by ``actor``."""
+    permissions.require_can_create_rooms(actor)
+    if type not in (Room.Type.PUBLIC, Room.Type.PRIVATE):
+        raise ValidationError("A room is public or private.", details={"type": ["Invalid."]})
+    room = Room.objects.create(
+        name=name.strip(), type=type, description=description, topic=topic, created_by=actor
+    )
+    Membership.objects.create(room=room, user=actor, role=Membership.Role.OWNER)
+    return room
+
+
+ROOM_FIELDS = ("name", "description", "topic")
+
+
+@transaction.atomic
+def update_room(*, actor: User, room_id: int, **changes) -> Room:
+    """Change name, description, topic or archived state (room admin+)."""
+    access = visible_room(actor, room_id, for_update=True)
+    require(access.can_administer, "Only room admins can change the room.")
+    room = access.room
+    unarchiving = changes.get("archived") is False
+    if room.is_archived and not unarchiving and any(name in changes for name in ROOM_FIELDS):
+        raise PermissionDenied("This room is archived and read-only.")
+    fields = []
+    for name in ROOM_FIELDS:
+        if name in changes:
+            setattr(room, name, changes[name].strip() if name == "name" else changes[name])
+            fields.append(name)
+    if "archived" in changes:
+        room.archived_at = (room.archived_at or timezone.now()) if changes["archived"] else None
+        fields.append("archived_at")
+    if fields:
+        room.save(update_fields=[*fields, "updated_at"])
+    return room
+
+
+@transaction.atomic
+def delete_room(*, actor: User, room_id: int) -> None:
+    """Delete a room with its messages (the owner or a site admin)."""
+    access = visible_room(actor, room_id, for_update=True)
+    require(access.can_delete_room, "Only the room's owner or a site admin can delete it.")
+    access.room.delete()
+
+
+def direct_key(a: int, b: int) -> str:
+    low, high = sorted((a, b))
+    return f"{low}:{high}"
+
+
+def get_or_create_direct_room(*, actor: User, user_id: int) -> tuple[Room, bool]:
+    """The one direct room of ``actor`` and ``user_id``; created on first use.
+
+    The unique ``direct_key`` decides concurrent creations: the loser reads the
+    winner's room. Returns ``(room, created)``.
+    """
+    require(not permissions.is_guest(actor), "Guests cannot open direct conversations.")
+    other = User.objects.filter(pk=user_id, is_active=True).first()
+    if other is None:
+        raise NotFound("User not found.")
+    if other.pk == actor.pk:
+        raise ValidationError(
+            "You cannot open a direct room with yourself.",
+            details={"user_id": ["Choose another user."]},
+        )
+    key = direct_key(actor.pk, other.pk)
+    room = Room.objects.filter(direct_key=key).first()
+    if room is not None:
+        return room, False
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(
+                name=f"{actor.username}, {other.username}",
+                type=Room.Type.DIRECT,
+                direct_key=key,
+                created_by=actor,
+            )
+            Membership.objects.bulk_create(
+                [
+                    Membership(room=room, user=actor, role=Membership.Role.MEMBER),
+                    Membership(room=room, user=other, role=Membership.Role.MEMBER),
+                ]
+            )
+    except IntegrityError:
+        return Room.objects.get(direct_key=key), False
+    return room, True
+
+
+@transaction.atomic
+def join_room(*, actor: User, room_id: int) -> tuple[Membership, bool]:
+    """Join a public room. Returns ``(membership, created)``; joining twice is harmless."""
+    access = visible_room(actor, room_id)
+    if access.is_member:
+        return access.membership, False
+    require(access.room.type == Room.Type.PUBLIC, "Only public rooms can be joined freely.")
+    require(not access.room.is_archived, "This room is archived and read-only.")
+    return _add_membership(access.room, actor), True
+
+
+@transaction.atomic
+def add_member(*, actor: User, room_id: int, user_id: int) -> tuple[Membership, bool]:
+    """Add another user to a room (private rooms: room admin+)."""
+    access = visible_room(actor, room_id)
+    require(access.can_add_members, "You cannot add members to this room.")
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise NotFound("User not found.")
+    existing = Membership.objects.filter(room=access.room, user=user).first()
+    if existing is not None:
+        return existing, False
+    return _add_membership(access.room, user), True
+
+
+def _target_membership(room: Room, user_id: int) -> Membership:
+    membership = (
+        Membership.objects.filter(room=room, user_id=user_id).select_related("user").first()
+    )
+    if membership is None:
+        raise NotFound("This user is not a member of the room.")
+    return membership
+
+
+@transaction.atomic
+def change_member_role(*, actor: User, room_id: int, user_id: int, role: str) -> Membership:
+    """Set a member's room role (room admin+, below one's own rank).
+
+    Giving ``owner`` hands the room over: the previous owner becomes an admin.
+    """
+    if role not in ROLE_RANK:
+        raise ValidationError("Unknown role.", details={"role": ["Invalid choice."]})
+    access = visible_room(actor, room_id, for_update=True)
+    target = _target_membership(access.room, user_id)
+    if target.role == role:
+        return target
+    require(access.can_set_role(target, role), "You cannot give this member that role.")
+    if role == Membership.Role.OWNER:
+        Membership.objects.filter(room=access.room, role=Membership.Role.OWNER).update(
+            role=Membership.Role.ADMIN
+        )
+    target.role = role
+    target.save(update_fields=["role"])
+    return target
+
+
+@transaction.atomic
+def remove_member(*, actor: User, room_id: int, user_id: int) -> Membership:
+    """Leave a room (``user_id`` is the actor) or kick someone (room moderator+).
+
+    An owner who leaves hands the room to the highest-ranked, longest-standing
+    member left.
+    """
+    access = visible_room(actor, room_id, for_update=True)
+    target = _target_membership(access.room, user_id)
+    if access.room.is_direct:
+        raise PermissionDenied("Members of a direct room cannot leave or be removed.")
+    if user_id != actor.pk:
+        require(access.can_remove(target), "You cannot remove this member.")
+    target.delete()
+    if target.role == Membership.Role.OWNER:
+        _hand_over_ownership(access.room)
+    return target
+
+
+def _hand_over_ownership(room: Room) -> None:
+    members = Membership.objects.filter(room=room).order_by("joined_at", "id")
+    heir = min(members, key=lambda m: -ROLE_RANK[m.role], default=None)
+    if heir is None:
+        return
+    heir.role = Membership.Role.OWNER
+    heir.save(update_fields=["role"])
+
+
+def _can_invite(access: RoomAccess) -> bool:
+    return access.can_add_members
+
+
+@transaction.atomic
+def invite(*, actor: User, room_id: int, user_id: int) -> tuple[Invitation, bool]:
+    """Invite a user into a room. Returns ``(invitation, created)``.
+
+    Inviting someone who already has a pending invitation returns it; inviting
+    a member is a conflict.
+    """
+    access = visible_room(actor, room_id)
+    require(_can_invite(access), "You cannot invite people to this room.")
+    invitee = User.objects.filter(pk=user_id, is_active=True).first()
+    if invitee is None:
+        raise NotFound("User not found.")
+    if Membership.objects.filter(room=access.room, user=invitee).exists():
+        raise Conflict("This user is already a member of the room.")
+    pending = Invitation.objects.filter(
+        room=access.room, invitee=invitee, status=Invitation.Status.PENDING
+    ).first()
+    if pending is not None:
+        return pending, False
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(room=access.room, inviter=actor, invitee=invitee)
+    except IntegrityError:
+        return Invitation.objects.get(
+            room=access.room, invitee=invitee, status=Invitation.Status.PENDING
+        ), False
+    return invitation, True
+
+
+def _my_pending_invitation(actor: User, invitation_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(pk=invitation_id, invitee=actor, status=Invitation.Status.PENDING)
+        .first()
+    )
+    if invitation is None:
+        raise NotFound("Invitation not found.")
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, actor: User, invitation_id: int) -> Membership:
+    """Accept a pending invitation: the invitee becomes a member."""
+    invitation = _my_pending_invitation(actor, invitation_id)
+    room = Room.objects.get(pk=invitation.room_id)
+    require(not room.is_archived, "This room is archived and read-only.")
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "responded_at"])
+    return _add_membership(room, actor)
+
+
+@transaction.atomic
+def decline_invitation(*, actor: User, invitation_id: int) -> Invitation:
+    """Decline a pending invitation."""
+    invitation = _my_pending_invitation(actor, invitation_id)
+    invitation.status = Invitation.Status.DECLINED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "responded_at"])
+    return invitation
+
+
+@transaction.atomic
+def mark_read(*, actor: User, room_id: int, message_id: int) -> Membership:
+    """Move the actor's read marker forward to ``message_id`` (never backwards)."""
+    access = visible_room(actor, room_id)
+    require(access.is_member, "Join the room to keep a read marker.")
+    if not access.room.messages.filter(pk=message_id).exists():
+        raise NotFound("Message not found in this room.")
+    Membership.objects.filter(pk=access.membership.pk, last_read_message_id__lt=message_id).update(
+        last_read_message_id=message_id
+    )
+    access.membership.refresh_from_db(fields=["last_read_message_id"])
+    return access.membership

@@ -1,0 +1,206 @@
+"""Rooms API: thin adapters over rooms.services and rooms.selectors."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lair.pagination import LimitOffsetPagination
+from lair.schema import ERROR_RESPONSES
+from rooms import selectors, services
+from rooms.permissions import visible_room
+from rooms.serializers import (
+    DirectRoomSerializer,
+    InvitationCreateSerializer,
+    InvitationSerializer,
+    MemberAddSerializer,
+    MemberRoleSerializer,
+    MemberSerializer,
+    RoomSerializer,
+    RoomUpdateSerializer,
+)
+
+
+def room_answer(user, room_id: int, status_code: int = 200) -> Response:
+    room = selectors.room_with_count(room_id)
+    context = {"roles": selectors.roles_of(user, [room.pk])}
+    return Response(RoomSerializer(room, context=context).data, status=status_code)
+
+
+def parse(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class RoomSearchView(APIView):
+    @extend_schema(
+        tags=["rooms"],
+        parameters=[OpenApiParameter("q", str, description="Part of a room name or topic")],
+        responses={200: RoomSerializer(many=True), **ERROR_RESPONSES},
+        summary="Search public rooms (and my private ones)",
+    )
+    def get(self, request):
+        paginator = LimitOffsetPagination()
+        rooms = selectors.search_rooms(request.user, request.query_params.get("q", "")[:80])
+        page = paginator.paginate_queryset(rooms, request, view=self)
+        context = {"roles": selectors.roles_of(request.user, [room.pk for room in page])}
+        return paginator.get_paginated_response(
+            RoomSerializer(page, many=True, context=context).data
+        )
+
+
+class RoomDetailView(APIView):
+    @extend_schema(tags=["rooms"], responses={200: RoomSerializer, **ERROR_RESPONSES})
+    def get(self, request, room_id: int):
+        visible_room(request.user, room_id)
+        return room_answer(request.user, room_id)
+
+    @extend_schema(
+        tags=["rooms"],
+        request=RoomUpdateSerializer,
+        responses={200: RoomSerializer, **ERROR_RESPONSES},
+        summary="Change a room (room admin+); archived=true makes it read-only",
+    )
+    def patch(self, request, room_id: int):
+        changes = parse(RoomUpdateSerializer, request.data)
+        services.update_room(actor=request.user, room_id=room_id, **changes)
+        return room_answer(request.user, room_id)
+
+    @extend_schema(
+        tags=["rooms"],
+        responses={204: None, **ERROR_RESPONSES},
+        summary="Delete a room and its messages (owner or site admin)",
+    )
+    def delete(self, request, room_id: int):
+        services.delete_room(actor=request.user, room_id=room_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DirectRoomView(APIView):
+    @extend_schema(
+        tags=["rooms"],
+        request=DirectRoomSerializer,
+        responses={200: RoomSerializer, 201: RoomSerializer, **ERROR_RESPONSES},
+        summary="Get or create my direct room with a user",
+    )
+    def post(self, request):
+        data = parse(DirectRoomSerializer, request.data)
+        room, created = services.get_or_create_direct_room(
+            actor=request.user, user_id=data["user_id"]
+        )
+        return room_answer(request.user, room.pk, 201 if created else 200)
+
+
+class MemberListView(APIView):
+    @extend_schema(
+        tags=["rooms"],
+        responses={200: MemberSerializer(many=True), **ERROR_RESPONSES},
+        summary="Members of a room",
+    )
+    def get(self, request, room_id: int):
+        access = visible_room(request.user, room_id)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(selectors.room_members(access.room), request, self)
+        return paginator.get_paginated_response(MemberSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["rooms"],
+        request=MemberAddSerializer,
+        responses={200: MemberSerializer, 201: MemberSerializer, **ERROR_RESPONSES},
+        summary="Join a public room ({}), or add someone ({user_id})",
+    )
+    def post(self, request, room_id: int):
+        data = parse(MemberAddSerializer, request.data)
+        if "user_id" in data and data["user_id"] != request.user.pk:
+            membership, created = services.add_member(
+                actor=request.user, room_id=room_id, user_id=data["user_id"]
+            )
+        else:
+            membership, created = services.join_room(actor=request.user, room_id=room_id)
+        return Response(
+            MemberSerializer(membership).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class MemberDetailView(APIView):
+    @extend_schema(
+        tags=["rooms"],
+        request=MemberRoleSerializer,
+        responses={200: MemberSerializer, **ERROR_RESPONSES},
+        summary="Change a member's room role (room admin+)",
+    )
+    def patch(self, request, room_id: int, user_id: int):
+        data = parse(MemberRoleSerializer, request.data)
+        membership = services.change_member_role(
+            actor=request.user, room_id=room_id, user_id=user_id, role=data["role"]
+        )
+        return Response(MemberSerializer(membership).data)
+
+    @extend_schema(
+        tags=["rooms"],
+        responses={204: None, **ERROR_RESPONSES},
+        summary="Leave a room (yourself) or remove a member (room moderator+)",
+    )
+    def delete(self, request, room_id: int, user_id: int):
+        services.remove_member(actor=request.user, room_id=room_id, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomInvitationView(APIView):
+    @extend_schema(
+        tags=["invitations"],
+        request=InvitationCreateSerializer,
+        responses={200: InvitationSerializer, 201: InvitationSerializer, **ERROR_RESPONSES},
+        summary="Invite a user into a room",
+    )
+    def post(self, request, room_id: int):
+        data = parse(InvitationCreateSerializer, request.data)
+        invitation, created = services.invite(
+            actor=request.user, room_id=room_id, user_id=data["user_id"]
+        )
+        return Response(
+            InvitationSerializer(invitation).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class InvitationListView(APIView):
+    @extend_schema(
+        tags=["invitations"],
+        responses={200: InvitationSerializer(many=True), **ERROR_RESPONSES},
+        summary="My pending invitations",
+    )
+    def get(self, request):
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(
+            selectors.pending_invitations(request.user), request, self
+        )
+        return paginator.get_paginated_response(InvitationSerializer(page, many=True).data)
+
+
+class InvitationAcceptView(APIView):
+    @extend_schema(
+        tags=["invitations"],
+        request=None,
+        responses={200: MemberSerializer, **ERROR_RESPONSES},
+        summary="Accept an invitation: join its room",
+    )
+    def post(self, request, invitation_id: int):
+        membership = services.accept_invitation(actor=request.user, invitation_id=invitation_id)
+        return Response(MemberSerializer(membership).data)
+
+
+class InvitationDeclineView(APIView):
+    @extend_schema(
+        tags=["invitations"],
+        request=None,
+        responses={200: InvitationSerializer, **ERROR_RESPONSES},
+        summary="Decline an invitation",
+    )
+    def post(self, request, invitation_id: int):
+        invitation = services.decline_invitation(actor=request.user, invitation_id=invitation_id)
+        return Response(InvitationSerializer(invitation).data)
