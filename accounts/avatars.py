@@ -46,6 +46,10 @@ def normalized_avatar(upload) -> ContentFile:
             kind = probe.format
             width, height = probe.size
             probe.verify()
+    except Image.DecompressionBombError as exc:
+        raise ValidationError(
+            "This image has too many pixels.", details={"avatar": ["Too big."]}
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedImage() from exc
     if kind not in ACCEPTED_FORMATS:

@@ -27,6 +27,12 @@ class UserManager(DjangoUserManager):
             Q(username_lower=value) | Q(email_lower=value)
         )
 
+    def by_username(self, username: str):
+        """Users whose username equals ``username``, ignoring case."""
+        return self.alias(username_lower=Lower("username")).filter(
+            username_lower=username.strip().lower()
+        )
+
     def username_taken(self, username: str) -> bool:
         return (
             self.alias(username_lower=Lower("username"))

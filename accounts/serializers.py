@@ -5,7 +5,16 @@ import zoneinfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import presence
 from accounts.models import User, UserSettings, username_validator
+
+
+def presence_for(serializer: serializers.Serializer, user: User) -> str:
+    """From a map the view computed for a whole page (``context["presence"]``), or one lookup."""
+    known = serializer.context.get("presence")
+    if known is not None and user.pk in known:
+        return known[user.pk]
+    return presence.presence_of(user.pk)
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -33,8 +42,7 @@ class MeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["online", "away", "offline"]))
     def get_presence(self, user: User) -> str:
-        # Filled from the presence store once the real-time stream exists.
-        return "offline"
+        return presence_for(self, user)
 
     def validate_timezone(self, value: str) -> str:
         if value not in zoneinfo.available_timezones():
@@ -89,7 +97,7 @@ class PublicUserSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["online", "away", "offline"]))
     def get_presence(self, user: User) -> str:
-        return "offline"
+        return presence_for(self, user)
 
 
 class AvatarUploadSerializer(serializers.Serializer):

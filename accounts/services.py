@@ -11,11 +11,11 @@ from accounts.models import User, UserSettings
 from lair.errors import Conflict, PermissionDenied, ValidationError
 
 
-def _validate_password(password: str, user: User) -> None:
+def _validate_password(password: str, user: User, field: str = "password") -> None:
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
-        raise ValidationError(exc.messages[0], details={"password": list(exc.messages)}) from exc
+        raise ValidationError(exc.messages[0], details={field: list(exc.messages)}) from exc
 
 
 @transaction.atomic
@@ -60,7 +60,7 @@ def check_password_change(*, user: User, old_password: str, new_password: str) -
             "The new password must differ from the current one.",
             details={"new_password": ["The new password must differ from the current one."]},
         )
-    _validate_password(new_password, user)
+    _validate_password(new_password, user, field="new_password")
 
 
 PROFILE_FIELDS = ("display_name", "bio", "status_text", "timezone")

@@ -5,7 +5,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import presence, selectors, services
 from accounts.models import User, UserSettings
 from accounts.serializers import (
     AvatarUploadSerializer,
@@ -90,7 +90,10 @@ class UserListView(APIView):
         paginator = LimitOffsetPagination()
         users = selectors.search_users(query=request.query_params.get("q", "")[:64])
         page = paginator.paginate_queryset(users, request, view=self)
-        return paginator.get_paginated_response(PublicUserSerializer(page, many=True).data)
+        context = {"presence": presence.presence_many(u.pk for u in page)}
+        return paginator.get_paginated_response(
+            PublicUserSerializer(page, many=True, context=context).data
+        )
 
 
 class UserDetailView(APIView):

@@ -6,6 +6,7 @@ synchronous middleware and views, which capped HTTP near 170 requests/s per
 process here (docs/PERFORMANCE.md). WebSocket goes to Channels.
 """
 
+import asyncio
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lair.settings")
@@ -18,19 +19,35 @@ get_asgi_application()
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from lair import realtime  # noqa: E402
 from lair.routing import websocket_urlpatterns  # noqa: E402
+from lair.ws_security import BrowserOriginValidator  # noqa: E402
 
 http_application = WSGIMiddleware(get_wsgi_application(), workers=settings.HTTP_THREADS)
 
-application = ProtocolTypeRouter(
+
+class BindServerLoop:
+    """Tell lair.realtime which loop serves the sockets (see bind_server_loop)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.bound = None
+
+    async def __call__(self, scope, receive, send):
+        loop = asyncio.get_running_loop()
+        if loop is not self.bound:
+            realtime.bind_server_loop(loop)
+            self.bound = loop
+        return await self.app(scope, receive, send)
+
+
+protocols = ProtocolTypeRouter(
     {
         "http": http_application,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+application = BindServerLoop(protocols)

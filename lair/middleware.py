@@ -56,3 +56,23 @@ class ContentSecurityPolicyMiddleware:
         if self.policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = self.policy
         return response
+
+
+class RejectNulCharactersMiddleware:
+    """Answer 400 to a NUL character in the path or query string.
+
+    PostgreSQL text cannot hold NUL: left in, a query parameter such as
+    ``?q=a%00b`` would fail deep in a query as a server error. Request bodies
+    are covered by DRF's fields, which refuse NUL.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return json_error(400, "validation_error", "NUL characters are not allowed in URLs.")
+        return self.get_response(request)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from rest_framework import pagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
+# Larger ids or offsets cannot name anything; they would overflow SQLite's integers.
+MAX_INTEGER = 2**53
 
 
 def clamp_limit(raw: str | None, default: int = DEFAULT_LIMIT) -> int:
@@ -27,6 +30,9 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_limit(self, request):
         return clamp_limit(request.query_params.get(self.limit_query_param))
 
+    def get_offset(self, request):
+        return min(super().get_offset(request), MAX_INTEGER)
+
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.limit = self.get_limit(request)
@@ -38,10 +44,19 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_next_link(self):
         if not self.has_next:
             return None
-        return super().get_next_link()
+        url = self.request.build_absolute_uri()
+        url = replace_query_param(url, self.limit_query_param, self.limit)
+        return replace_query_param(url, self.offset_query_param, self.offset + self.limit)
 
     def get_previous_link(self):
-        return super().get_previous_link()
+        if self.offset <= 0:
+            return None
+        url = self.request.build_absolute_uri()
+        url = replace_query_param(url, self.limit_query_param, self.limit)
+        offset = max(0, self.offset - self.limit)
+        if offset == 0:
+            return remove_query_param(url, self.offset_query_param)
+        return replace_query_param(url, self.offset_query_param, offset)
 
     def get_paginated_response(self, data):
         return Response(

@@ -1,3 +1,9 @@
-"""WebSocket routes (the consumer of /api/v1/ws/ lives in messaging)."""
+"""WebSocket routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import re_path
+
+from messaging.consumers import ChatConsumer
+
+websocket_urlpatterns = [
+    re_path(r"^api/v1/ws/?$", ChatConsumer.as_asgi()),
+]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "lair.middleware.RequestSizeLimitMiddleware",
+    "lair.middleware.RejectNulCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lair.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -173,6 +174,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 MAX_MESSAGE_LENGTH = env.int("MAX_MESSAGE_LENGTH", default=4000)
+# Real time: how long missed events can be resumed, and socket limits.
+EVENT_LOG_RETENTION_DAYS = env.int("EVENT_LOG_RETENTION_DAYS", default=7)
+WS_AUTH_TIMEOUT_SECONDS = env.float("WS_AUTH_TIMEOUT_SECONDS", default=10.0)
+WS_IDLE_TIMEOUT_SECONDS = env.float("WS_IDLE_TIMEOUT_SECONDS", default=90.0)
+WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=16 * 1024)
+WS_RESUME_MAX_EVENTS = env.int("WS_RESUME_MAX_EVENTS", default=5000)
+TYPING_TIMEOUT_SECONDS = env.float("TYPING_TIMEOUT_SECONDS", default=6.0)
+PRESENCE_GRACE_SECONDS = env.float("PRESENCE_GRACE_SECONDS", default=5.0)
 # Avatars: largest upload accepted and the square size they are stored at.
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_SIZE = env.int("AVATAR_SIZE", default=256)

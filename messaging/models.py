@@ -85,3 +85,37 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.user_id} in {self.message_id}"
+
+
+class Event(models.Model):
+    """The durable event log: every room event a reconnecting client may have missed.
+
+    Appended in the same transaction as the change it describes; ``id`` is the
+    ``event_id`` clients resume from, and increases in commit order (see
+    messaging/events.py for how PostgreSQL is kept to that).
+    ``room_id`` and ``target_user_id`` are plain columns, not foreign keys:
+    the log outlives deleted rooms and users until it is pruned.
+    """
+
+    room_id = models.BigIntegerField()
+    # The member a member.* event is about: they get it on resume even after
+    # leaving the room.
+    target_user_id = models.BigIntegerField(null=True, blank=True)
+    type = models.CharField(max_length=32)
+    # The frame as JSON text, without its event_id (added when sent).
+    payload = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["room_id", "id"], name="event_room_idx"),
+            models.Index(
+                fields=["target_user_id", "id"],
+                name="event_target_idx",
+                condition=Q(target_user_id__isnull=False),
+            ),
+            models.Index(fields=["created_at"], name="event_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.type} in {self.room_id}"

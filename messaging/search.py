@@ -30,6 +30,9 @@ CANDIDATE_WINDOW = 10_000
 MAX_TERMS = 16
 MAX_QUERY_LENGTH = 200
 START, STOP = "\x02", "\x03"
+# PostgreSQL's headline parser drops what looks like HTML tags; "<" is hidden
+# from it as a private-use character and restored before escaping.
+LT_STANDIN = "\ue000"
 PG_CONFIG = "english"
 TERM = re.compile(r"\w+", re.UNICODE)
 
@@ -66,6 +69,7 @@ def upper_bound(value: date | datetime) -> datetime:
 
 def highlight(snippet: str) -> str:
     """Escape a snippet for HTML, then wrap the matches (between sentinels) in <mark>."""
+    snippet = snippet.replace(LT_STANDIN, "<")
     return html.escape(snippet).replace(START, "<mark>").replace(STOP, "</mark>")
 
 
@@ -76,12 +80,14 @@ def _filter_sql(filters: SearchFilters, alias: str) -> tuple[str, list]:
     if filters.author_id is not None:
         clauses.append(f"{alias}.author_id = %s")
         params.append(filters.author_id)
+    # Raw SQL: datetimes go through the backend's adapter (SQLite compares text).
+    adapt = connection.ops.adapt_datetimefield_value
     if filters.created_before is not None:
         clauses.append(f"{alias}.created_at < %s")
-        params.append(filters.created_before)
+        params.append(adapt(filters.created_before))
     if filters.created_after is not None:
         clauses.append(f"{alias}.created_at >= %s")
-        params.append(filters.created_after)
+        params.append(adapt(filters.created_after))
     return " AND ".join(clauses), params
 
 
@@ -123,7 +129,7 @@ def _postgres_search(terms, filters, limit, offset) -> list[tuple[int, str]]:
             "  SELECT c.id, c.content, ts_rank(c.search_vector, q.query) AS rank "
             "  FROM candidates c, q ORDER BY rank DESC, c.id DESC LIMIT %s OFFSET %s"
             ") "
-            "SELECT r.id, ts_headline(%s::regconfig, r.content, q.query, %s) "
+            "SELECT r.id, ts_headline(%s::regconfig, replace(r.content, '<', %s), q.query, %s) "
             "FROM ranked r, q ORDER BY r.rank DESC, r.id DESC",
             [
                 PG_CONFIG,
@@ -133,8 +139,9 @@ def _postgres_search(terms, filters, limit, offset) -> list[tuple[int, str]]:
                 limit,
                 offset,
                 PG_CONFIG,
-                f'StartSel="{START}", StopSel="{STOP}", MaxWords=24, MinWords=8, '
-                'MaxFragments=2, FragmentDelimiter=" … "',
+                LT_STANDIN,
+                # No MaxFragments: fragment mode can cut a leading "<" off.
+                f'StartSel="{START}", StopSel="{STOP}", MaxWords=24, MinWords=8',
             ],
         )
         return cursor.fetchall()
@@ -157,7 +164,7 @@ def search_messages(
     Snippets are HTML-escaped with the matches wrapped in ``<mark>``.
     """
     terms = terms_of(query)
-    if not terms:
+    if not terms or offset >= CANDIDATE_WINDOW:
         return [], False
     rooms = Room.objects.readable_by(viewer)
     if room_id is not None:

@@ -85,12 +85,20 @@ def _mentions_by_message(ids: list[int]) -> dict[int, list[int]]:
     return result
 
 
-def shape_messages(rows: Iterable[dict], viewer_id: int) -> list[dict]:
+def shape_messages(
+    rows: Iterable[dict],
+    viewer_id: int,
+    *,
+    reactions: dict[int, list[dict]] | None = None,
+    mentions: dict[int, list[int]] | None = None,
+) -> list[dict]:
     """Rows of MESSAGE_COLUMNS -> API message dicts, reactions and mentions included."""
     rows = list(rows)
     ids = [row["id"] for row in rows]
-    reactions = _reactions_by_message(ids, viewer_id) if ids else {}
-    mentions = _mentions_by_message(ids) if ids else {}
+    if reactions is None:
+        reactions = _reactions_by_message(ids, viewer_id) if ids else {}
+    if mentions is None:
+        mentions = _mentions_by_message(ids) if ids else {}
     return [
         {
             "id": row["id"],
@@ -123,6 +131,27 @@ def message_dicts(messages: Iterable[Message | int], viewer_id: int) -> list[dic
 
 def message_dict(message: Message | int, viewer_id: int) -> dict:
     return message_dicts([message], viewer_id)[0]
+
+
+def new_message_dict(message: Message, author: User, mention_ids: list[int]) -> dict:
+    """The dict of a message just created: no query (no reactions yet)."""
+    row = {
+        "id": message.pk,
+        "room_id": message.room_id,
+        "content": message.content,
+        "created_at": message.created_at,
+        "edited_at": message.edited_at,
+        "deleted_at": message.deleted_at,
+        "parent_id": message.parent_id,
+        "reply_count": message.reply_count,
+        "author_id": author.pk,
+        "author__username": author.username,
+        "author__display_name": author.display_name,
+        "author__avatar": author.avatar.name if author.avatar else None,
+    }
+    return shape_messages(
+        [row], author.pk, reactions={}, mentions={message.pk: sorted(mention_ids)}
+    )[0]
 
 
 def message_page(

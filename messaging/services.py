@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from messaging import events, selectors
 from messaging.models import Mention, Message, Reaction
 from rooms import permissions
 from rooms.models import Membership
@@ -128,13 +130,43 @@ def post_message(
             )
             if parent is not None:
                 Message.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-            _store_mentions(message)
+            mention_ids = _store_mentions(message)
+            payload = selectors.new_message_dict(message, actor, mention_ids)
+            events.record("message.created", room_id, message=payload)
+            _notify(actor, access, payload, mention_ids)
     except IntegrityError:
         existing = _by_client_id(actor, client_id, room_id) if client_id else None
         if existing is None:
             raise
         return existing, False
     return message, True
+
+
+def _notify(actor: User, access: RoomAccess, payload: dict, mention_ids: list[int]) -> None:
+    """Personal notifications: mentions, and every message of a direct room."""
+    for user_id in mention_ids:
+        events.to_user(
+            user_id,
+            {
+                "type": "notification",
+                "kind": "mention",
+                "room_id": access.room.pk,
+                "message": payload,
+            },
+        )
+    if access.room.is_direct:
+        others = Membership.objects.filter(room=access.room).exclude(user=actor)
+        for user_id in others.values_list("user_id", flat=True):
+            if user_id not in mention_ids:
+                events.to_user(
+                    user_id,
+                    {
+                        "type": "notification",
+                        "kind": "direct_message",
+                        "room_id": access.room.pk,
+                        "message": payload,
+                    },
+                )
 
 
 def _by_client_id(actor: User, client_id: str, room_id: int) -> Message | None:
@@ -162,6 +194,9 @@ def edit_message(*, actor: User, message_id: int, content: str) -> Message:
     message.edited_at = timezone.now()
     message.save(update_fields=["content", "edited_at"])
     _store_mentions(message)
+    events.record(
+        "message.updated", message.room_id, message=selectors.message_dict(message, viewer_id=0)
+    )
     return message
 
 
@@ -188,6 +223,9 @@ def delete_message(*, actor: User, message_id: int) -> Message:
         Message.objects.filter(pk=message.parent_id, reply_count__gt=0).update(
             reply_count=F("reply_count") - 1
         )
+    events.record(
+        "message.deleted", message.room_id, message=selectors.message_dict(message, viewer_id=0)
+    )
     return message
 
 
@@ -201,7 +239,8 @@ def _require_can_react(message: Message, access: RoomAccess) -> None:
 
 def validate_emoji(emoji: str) -> str:
     emoji = (emoji or "").strip()
-    if not emoji or len(emoji) > 64 or any(ch.isspace() for ch in emoji):
+    invalid = any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in emoji)
+    if not emoji or len(emoji) > 64 or invalid:
         raise ValidationError(
             "An emoji is 1-64 characters without spaces.",
             details={"emoji": ["1-64 characters without spaces."]},
@@ -216,7 +255,15 @@ def add_reaction(*, actor: User, message_id: int, emoji: str) -> tuple[Reaction,
     _require_can_react(message, access)
     try:
         with transaction.atomic():
-            return Reaction.objects.create(message=message, user=actor, emoji=emoji), True
+            reaction = Reaction.objects.create(message=message, user=actor, emoji=emoji)
+            events.record(
+                "reaction.added",
+                message.room_id,
+                message_id=message.pk,
+                emoji=emoji,
+                user_id=actor.pk,
+            )
+            return reaction, True
     except IntegrityError:
         return Reaction.objects.get(message=message, user=actor, emoji=emoji), False
 
@@ -228,5 +275,31 @@ def remove_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
     permissions.require_writable(access)
     if not access.is_member:
         raise PermissionDenied("Join the room to react.")
-    deleted, _ = Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()
+    with transaction.atomic():
+        deleted, _ = Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()
+        if deleted:
+            events.record(
+                "reaction.removed",
+                message.room_id,
+                message_id=message.pk,
+                emoji=emoji,
+                user_id=actor.pk,
+            )
     return deleted > 0
+
+
+def broadcast_system_message(*, actor: User, content: str) -> dict:
+    """Send an operator announcement to every connected socket (a ``system`` event).
+
+    Only site admins may; the announcement is not stored in any room.
+    """
+    require(permissions.is_site_admin(actor), "Only site admins can broadcast.")
+    content = validate_content(content)
+    frame = {
+        "type": "system",
+        "content": content,
+        "sent_by": {"id": actor.pk, "username": actor.username},
+        "sent_at": selectors.iso(timezone.now()),
+    }
+    events.to_everyone(frame)
+    return frame

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -13,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from lair.errors import ValidationError
-from lair.pagination import clamp_limit
+from lair.pagination import MAX_INTEGER, clamp_limit
 from lair.schema import ERROR_RESPONSES
 from messaging import search, selectors, services
 from messaging.serializers import (
@@ -45,8 +46,10 @@ def _int_param(request, name: str) -> int | None:
         raise ValidationError(
             f"'{name}' must be a message id.", details={name: ["A valid integer is required."]}
         ) from None
-    if value < 0:
-        raise ValidationError(f"'{name}' must be positive.", details={name: ["Must be >= 0."]})
+    if not 0 <= value <= MAX_INTEGER:
+        raise ValidationError(
+            f"'{name}' is out of range.", details={name: [f"Must be 0..{MAX_INTEGER}."]}
+        )
     return value
 
 
@@ -254,7 +257,8 @@ def _date_param(request, name: str) -> date | datetime | None:
     if not raw:
         return None
     try:
-        value = parse_datetime(raw) or parse_date(raw)
+        # A bare date first: fromisoformat would read "2026-01-02" as midnight.
+        value = parse_date(raw) or parse_datetime(raw)
     except ValueError:
         value = None
     if value is None:
@@ -263,8 +267,6 @@ def _date_param(request, name: str) -> date | datetime | None:
             details={name: ["Invalid date."]},
         )
     if isinstance(value, datetime) and value.tzinfo is None:
-        from django.utils import timezone
-
         value = timezone.make_aware(value)
     return value
 
@@ -299,9 +301,10 @@ class SearchView(APIView):
         if room_id is not None:
             visible_room(request.user, room_id)
         author = None
-        username = request.query_params.get("from", "").strip().lstrip("@")
+        username = request.query_params.get("from", "").strip().lstrip("@").replace("\x00", "")
         if username:
-            author = User.objects.by_login(username).first() or User(pk=0)
+            # Unknown usernames match nothing (author 0), they are not an error.
+            author = User.objects.by_username(username).first() or User(pk=0)
         limit = clamp_limit(request.query_params.get("limit"), default=20)
         offset = _offset(request)
         results, has_more = search.search_messages(

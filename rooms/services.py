@@ -17,20 +17,70 @@ from rooms.models import Invitation, Membership, Room
 from rooms.permissions import ROLE_RANK, RoomAccess, require, visible_room
 
 
+def _events():
+    # Room changes are published through the one events module (messaging);
+    # imported late so that rooms stays importable without messaging loaded.
+    from messaging import events
+
+    return events
+
+
+def _public_user(user: User) -> dict:
+    from accounts.serializers import PublicUserSerializer
+
+    return PublicUserSerializer(user).data
+
+
+def _room_payload(room: Room) -> dict:
+    return {
+        "id": room.pk,
+        "name": room.name,
+        "description": room.description,
+        "topic": room.topic,
+        "type": room.type,
+        "archived": room.archived_at is not None,
+    }
+
+
+def _member_joined(membership: Membership, user: User) -> None:
+    _events().record(
+        "member.joined",
+        membership.room_id,
+        target_user_id=user.pk,
+        user=_public_user(user),
+        role=membership.role,
+    )
+
+
+def _member_left(room_id: int, user: User, *, kicked_by: User | None = None) -> None:
+    _events().record(
+        "member.left",
+        room_id,
+        target_user_id=user.pk,
+        user=_public_user(user),
+        kicked=kicked_by is not None,
+    )
+
+
 def _newest_message_id(room: Room) -> int:
     return Room.objects.filter(pk=room.pk).aggregate(newest=Max("messages__id"))["newest"] or 0
 
 
 def _add_membership(room: Room, user: User, role: str = Membership.Role.MEMBER) -> Membership:
-    """Insert a membership (or return the existing one): safe when two requests race."""
+    """Insert a membership (or return the existing one): safe when two requests race.
+
+    A new member's sockets start following the room (member.joined).
+    """
     existing = Membership.objects.filter(room=room, user=user).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
-            return Membership.objects.create(
+            membership = Membership.objects.create(
                 room=room, user=user, role=role, last_read_message_id=_newest_message_id(room)
             )
+            _member_joined(membership, user)
+            return membership
     except IntegrityError:
         return Membership.objects.get(room=room, user=user)
 
@@ -46,7 +96,8 @@ def create_room(
     room = Room.objects.create(
         name=name.strip(), type=type, description=description, topic=topic, created_by=actor
     )
-    Membership.objects.create(room=room, user=actor, role=Membership.Role.OWNER)
+    membership = Membership.objects.create(room=room, user=actor, role=Membership.Role.OWNER)
+    _member_joined(membership, actor)
     return room
 
 
@@ -72,6 +123,7 @@ def update_room(*, actor: User, room_id: int, **changes) -> Room:
         fields.append("archived_at")
     if fields:
         room.save(update_fields=[*fields, "updated_at"])
+        _events().record("room.updated", room.pk, room=_room_payload(room))
     return room
 
 
@@ -80,6 +132,12 @@ def delete_room(*, actor: User, room_id: int) -> None:
     """Delete a room with its messages (the owner or a site admin)."""
     access = visible_room(actor, room_id, for_update=True)
     require(access.can_delete_room, "Only the room's owner or a site admin can delete it.")
+    _events().record(
+        "room.updated",
+        access.room.pk,
+        room={**_room_payload(access.room), "deleted": True},
+        room_gone=True,
+    )
     access.room.delete()
 
 
@@ -115,12 +173,11 @@ def get_or_create_direct_room(*, actor: User, user_id: int) -> tuple[Room, bool]
                 direct_key=key,
                 created_by=actor,
             )
-            Membership.objects.bulk_create(
-                [
-                    Membership(room=room, user=actor, role=Membership.Role.MEMBER),
-                    Membership(room=room, user=other, role=Membership.Role.MEMBER),
-                ]
-            )
+            for member in (actor, other):
+                membership = Membership.objects.create(
+                    room=room, user=member, role=Membership.Role.MEMBER
+                )
+                _member_joined(membership, member)
     except IntegrityError:
         return Room.objects.get(direct_key=key), False
     return room, True
@@ -170,6 +227,7 @@ def change_member_role(*, actor: User, room_id: int, user_id: int, role: str) ->
         raise ValidationError("Unknown role.", details={"role": ["Invalid choice."]})
     access = visible_room(actor, room_id, for_update=True)
     target = _target_membership(access.room, user_id)
+    require(access.can_administer, "Only room admins can change roles.")
     if target.role == role:
         return target
     require(access.can_set_role(target, role), "You cannot give this member that role.")
@@ -193,11 +251,13 @@ def remove_member(*, actor: User, room_id: int, user_id: int) -> Membership:
     target = _target_membership(access.room, user_id)
     if access.room.is_direct:
         raise PermissionDenied("Members of a direct room cannot leave or be removed.")
-    if user_id != actor.pk:
+    kicked = user_id != actor.pk
+    if kicked:
         require(access.can_remove(target), "You cannot remove this member.")
     target.delete()
     if target.role == Membership.Role.OWNER:
         _hand_over_ownership(access.room)
+    _member_left(access.room.pk, target.user, kicked_by=actor if kicked else None)
     return target
 
 
@@ -236,11 +296,29 @@ def invite(*, actor: User, room_id: int, user_id: int) -> tuple[Invitation, bool
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(room=access.room, inviter=actor, invitee=invitee)
+            _notify_invitation(invitation)
     except IntegrityError:
         return Invitation.objects.get(
             room=access.room, invitee=invitee, status=Invitation.Status.PENDING
         ), False
     return invitation, True
+
+
+def _notify_invitation(invitation: Invitation) -> None:
+    from rooms.serializers import InvitationSerializer
+
+    events = _events()
+    data = InvitationSerializer(invitation).data
+    events.to_user(invitation.invitee_id, {"type": "invitation", "invitation": data})
+    events.to_user(
+        invitation.invitee_id,
+        {
+            "type": "notification",
+            "kind": "invitation",
+            "room_id": invitation.room_id,
+            "invitation": data,
+        },
+    )
 
 
 def _my_pending_invitation(actor: User, invitation_id: int) -> Invitation:
@@ -283,8 +361,10 @@ def mark_read(*, actor: User, room_id: int, message_id: int) -> Membership:
     require(access.is_member, "Join the room to keep a read marker.")
     if not access.room.messages.filter(pk=message_id).exists():
         raise NotFound("Message not found in this room.")
-    Membership.objects.filter(pk=access.membership.pk, last_read_message_id__lt=message_id).update(
-        last_read_message_id=message_id
-    )
+    moved = Membership.objects.filter(
+        pk=access.membership.pk, last_read_message_id__lt=message_id
+    ).update(last_read_message_id=message_id)
     access.membership.refresh_from_db(fields=["last_read_message_id"])
+    if moved:
+        _events().record("read", access.room.pk, user_id=actor.pk, message_id=message_id)
     return access.membership

@@ -7,6 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import presence
 from lair.pagination import LimitOffsetPagination
 from lair.schema import ERROR_RESPONSES
 from rooms import selectors, services
@@ -104,7 +105,10 @@ class MemberListView(APIView):
         access = visible_room(request.user, room_id)
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(selectors.room_members(access.room), request, self)
-        return paginator.get_paginated_response(MemberSerializer(page, many=True).data)
+        context = {"presence": presence.presence_many(m.user_id for m in page)}
+        return paginator.get_paginated_response(
+            MemberSerializer(page, many=True, context=context).data
+        )
 
     @extend_schema(
         tags=["rooms"],

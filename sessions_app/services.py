@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import User
 from lair.errors import AuthenticationFailed, NotFound, PermissionDenied, TokenInvalid
+from lair.realtime import close_user_sockets
 from sessions_app.models import DeviceSession
 from sessions_app.tokens import TokenPair, decode_refresh, mint_pair
 
@@ -136,6 +137,8 @@ def revoke_session(*, session: DeviceSession, reason: str) -> bool:
     updated = DeviceSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoke_reason=reason, refresh_jti=""
     )
+    if updated:
+        close_user_sockets(session.user_id, session_id=session.pk, reason="session revoked")
     return updated == 1
 
 
@@ -144,7 +147,13 @@ def revoke_user_sessions(*, user: User, reason: str, except_session_id: int | No
     sessions = DeviceSession.objects.filter(user=user, revoked_at__isnull=True)
     if except_session_id is not None:
         sessions = sessions.exclude(pk=except_session_id)
-    return sessions.update(revoked_at=timezone.now(), revoke_reason=reason, refresh_jti="")
+    session_ids = list(sessions.values_list("pk", flat=True))
+    revoked = DeviceSession.objects.filter(pk__in=session_ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoke_reason=reason, refresh_jti=""
+    )
+    for session_id in session_ids:
+        close_user_sockets(user.pk, session_id=session_id, reason="session revoked")
+    return revoked
 
 
 def revoke_own_session(*, user: User, session_id: int) -> DeviceSession:

@@ -96,3 +96,10 @@ def test_trailing_slash_and_none_both_work_without_redirect():
     for path in ("/api/v1/auth/login", "/api/v1/auth/login/"):
         response = Client().post(path, data={}, content_type="application/json")
         assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/users?q=a%00b", "/api/v1/rooms/search?q=%00", "/api/v1/health%00"]
+)
+def test_nul_characters_in_urls_are_a_validation_error(path):
+    assert_envelope(Client().get(path), 400, "validation_error")

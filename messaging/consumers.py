@@ -1,0 +1,368 @@
+"""The WebSocket stream at /api/v1/ws/: authentication, room events, typing, presence, resume.
+
+Events reach this consumer from the channel layer already encoded
+(messaging/events.py); handlers relay the text as it is. Handlers for
+channel-layer messages never touch the ORM, so dispatch skips Channels'
+per-message thread hop (``aclose_old_connections``); every database call goes
+through ``database_sync_to_async``, which closes stale connections itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+
+import orjson
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from accounts import presence
+from accounts.models import User
+from lair.errors import TokenInvalid
+from lair.realtime import EVERYONE_GROUP, room_group, user_group
+from messaging import events
+from rooms.models import Membership
+
+logger = logging.getLogger(__name__)
+
+CLOSE_AUTH_FAILED = 4001
+CLOSE_SESSION_ENDED = 4003
+CLOSE_IDLE = 4000
+TYPING_REFRESH_SECONDS = 2.0
+SEEN_EVENT_IDS = 10_000
+RESUME_BATCH = 500
+
+# Presence tasks that outlive their socket (the offline grace period).
+_background: set[asyncio.Task] = set()
+
+
+def _spawn(coro) -> asyncio.Task:
+    task = asyncio.ensure_future(coro)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    return task
+
+
+def _authenticate_token(raw) -> tuple[User, int]:
+    from sessions_app.authentication import session_of_access_token
+
+    if not isinstance(raw, str) or not raw:
+        raise TokenInvalid("Send {'type': 'auth', 'token': '<access token>'}.")
+    _, session = session_of_access_token(raw)
+    return session.user, session.pk
+
+
+def _member_room_ids(user_id: int) -> list[int]:
+    return list(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))
+
+
+def _profile(user: User) -> dict:
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "avatar_url": user.avatar_url,
+        "role": user.role,
+        "status_text": user.status_text,
+    }
+
+
+def _record_last_seen(user_id: int, when) -> None:
+    User.objects.filter(pk=user_id).update(last_seen=when)
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message):
+        # Channels awaits a thread hop before every handler; ours never touch
+        # the ORM directly, so skip it (see the module docstring).
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    # --- connection lifecycle ------------------------------------------------
+
+    async def connect(self):
+        self.user: User | None = None
+        self.session_id: int | None = None
+        self.rooms: set[int] = set()
+        self.groups = []
+        self.seen: OrderedDict[int, None] = OrderedDict()
+        self.typing_tasks: dict[int, asyncio.Task] = {}
+        self.typing_sent: dict[int, float] = {}
+        self.loop = asyncio.get_running_loop()
+        self.last_frame_at = self.loop.time()
+        self.tasks: list[asyncio.Task] = []
+        await self.accept()
+        scope_user = self.scope.get("user")
+        browser_user = (
+            self.scope.get("cookie_auth")
+            and scope_user is not None
+            and scope_user.is_authenticated
+            and scope_user.can_sign_in
+        )
+        if browser_user:
+            await self.start(scope_user, session_id=None)
+            return
+        self.tasks.append(asyncio.ensure_future(self.expect_auth()))
+
+    async def expect_auth(self):
+        await asyncio.sleep(settings.WS_AUTH_TIMEOUT_SECONDS)
+        if self.user is None:
+            await self.close(CLOSE_AUTH_FAILED, "authentication timed out")
+
+    async def start(self, user: User, session_id: int | None):
+        self.user, self.session_id = user, session_id
+        for task in self.tasks:
+            task.cancel()
+        self.tasks = [asyncio.ensure_future(self.heartbeat())]
+        room_ids = await database_sync_to_async(_member_room_ids)(user.pk)
+        for group in (user_group(user.pk), EVERYONE_GROUP):
+            await self.follow(group)
+        for room_id in room_ids:
+            await self.follow(room_group(room_id))
+        self.rooms = set(room_ids)
+        came_online = await sync_to_async(presence.socket_opened)(user.pk)
+        await self.send_frame({"type": "ready", "user": _profile(user), "rooms": sorted(room_ids)})
+        if came_online:
+            await self.broadcast_presence(presence.ONLINE, None)
+
+    async def follow(self, group: str):
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups.append(group)
+
+    async def unfollow(self, group: str):
+        if group in self.groups:
+            self.groups.remove(group)
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def disconnect(self, code):
+        for task in [*self.tasks, *self.typing_tasks.values()]:
+            task.cancel()
+        if self.user is None:
+            return
+        for room_id in list(self.typing_tasks):
+            await self.send_typing(room_id, "stop")
+        remaining = await sync_to_async(presence.socket_closed)(self.user.pk)
+        if remaining == 0:
+            _spawn(self.go_offline_later(self.user.pk, set(self.rooms)))
+
+    async def go_offline_later(self, user_id: int, room_ids: set[int]):
+        await asyncio.sleep(settings.PRESENCE_GRACE_SECONDS)
+        if await sync_to_async(presence.open_sockets)(user_id):
+            return  # came back within the grace period
+        seen = await sync_to_async(presence.mark_offline)(user_id)
+        await database_sync_to_async(_record_last_seen)(user_id, seen)
+        frame = events.encode(
+            {
+                "type": "presence",
+                "user_id": user_id,
+                "status": presence.OFFLINE,
+                "last_seen": seen.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            }
+        )
+        for room_id in room_ids:
+            await self.channel_layer.group_send(
+                room_group(room_id), {"type": "user.event", "text": frame}
+            )
+
+    async def heartbeat(self):
+        """Close sockets that stay silent past the idle timeout; keep presence alive."""
+        timeout = settings.WS_IDLE_TIMEOUT_SECONDS
+        interval = max(0.5, min(15.0, timeout / 3))
+        while True:
+            await asyncio.sleep(interval)
+            if self.loop.time() - self.last_frame_at > timeout:
+                await self.close(CLOSE_IDLE, "idle timeout")
+                return
+            await sync_to_async(presence.socket_alive)(self.user.pk)
+
+    # --- frames from the client ----------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        self.last_frame_at = self.loop.time()
+        if text_data is None:
+            await self.send_error("unsupported_frame", "Send JSON text frames.")
+            return
+        if len(text_data) > settings.WS_MAX_FRAME_BYTES:
+            await self.send_error(
+                "payload_too_large", f"Frames are at most {settings.WS_MAX_FRAME_BYTES} bytes."
+            )
+            return
+        try:
+            frame = orjson.loads(text_data)
+        except orjson.JSONDecodeError:
+            await self.send_error("parse_error", "The frame is not valid JSON.")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self.send_error("validation_error", "A frame is an object with a 'type'.")
+            return
+        kind = frame["type"]
+        if self.user is None:
+            if kind != "auth":
+                await self.close(CLOSE_AUTH_FAILED, "authenticate first")
+                return
+            await self.authenticate(frame.get("token"))
+            return
+        handler = self.FRAME_HANDLERS.get(kind)
+        if handler is None:
+            await self.send_error("unknown_type", f"Unknown frame type {kind!r}.")
+            return
+        await handler(self, frame)
+
+    async def authenticate(self, token):
+        try:
+            user, session_id = await database_sync_to_async(_authenticate_token)(token)
+        except TokenInvalid:
+            await self.close(CLOSE_AUTH_FAILED, "invalid token")
+            return
+        await self.start(user, session_id=session_id)
+
+    async def on_auth(self, frame):
+        await self.send_error("already_authenticated", "This socket is already authenticated.")
+
+    async def on_ping(self, frame):
+        pong = {"type": "pong"}
+        if "id" in frame:
+            pong["id"] = frame["id"]
+        await self.send_frame(pong)
+
+    async def on_typing(self, frame):
+        room_id, state = frame.get("room_id"), frame.get("state", "start")
+        if state not in ("start", "stop"):
+            await self.send_error("validation_error", "state is 'start' or 'stop'.")
+            return
+        if room_id not in self.rooms:
+            await self.send_error("not_found", "You are not a member of that room.")
+            return
+        existing = self.typing_tasks.pop(room_id, None)
+        if existing is not None:
+            existing.cancel()
+        if state == "stop":
+            if existing is not None:
+                await self.send_typing(room_id, "stop")
+            return
+        self.typing_tasks[room_id] = asyncio.ensure_future(self.typing_expires(room_id))
+        now = self.loop.time()
+        # Clients refresh while typing; relay at most one start per interval.
+        if existing is None or now - self.typing_sent.get(room_id, 0) >= TYPING_REFRESH_SECONDS:
+            self.typing_sent[room_id] = now
+            await self.send_typing(room_id, "start")
+
+    async def typing_expires(self, room_id: int):
+        await asyncio.sleep(settings.TYPING_TIMEOUT_SECONDS)
+        self.typing_tasks.pop(room_id, None)
+        await self.send_typing(room_id, "stop")
+
+    async def send_typing(self, room_id: int, state: str):
+        user = self.user
+        frame = {
+            "type": "typing",
+            "room_id": room_id,
+            "user": {"id": user.pk, "username": user.username, "display_name": user.display_name},
+            "state": state,
+        }
+        await self.channel_layer.group_send(
+            room_group(room_id), {"type": "user.event", "text": events.encode(frame)}
+        )
+
+    async def on_presence(self, frame):
+        status = frame.get("status")
+        if status not in (presence.ONLINE, presence.AWAY):
+            await self.send_error("validation_error", "status is 'online' or 'away'.")
+            return
+        await sync_to_async(presence.set_status)(self.user.pk, status)
+        await self.broadcast_presence(status, None)
+
+    async def broadcast_presence(self, status: str, last_seen):
+        frame = events.encode(
+            {"type": "presence", "user_id": self.user.pk, "status": status, "last_seen": last_seen}
+        )
+        for room_id in self.rooms:
+            await self.channel_layer.group_send(
+                room_group(room_id), {"type": "user.event", "text": frame}
+            )
+
+    async def on_resume(self, frame):
+        after = frame.get("after")
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            await self.send_error("validation_error", "'after' is the last event_id you saw.")
+            return
+        if not await database_sync_to_async(events.can_resume_from)(after):
+            await self.send_frame({"type": "resync_required"})
+            return
+        last, sent = after, 0
+        while True:
+            batch = await database_sync_to_async(events.events_after)(
+                last, room_ids=sorted(self.rooms), user_id=self.user.pk, limit=RESUME_BATCH
+            )
+            for event_id, _room_id, payload in batch:
+                last = event_id
+                if self.remember(event_id):
+                    await self.send(text_data=events.with_event_id(event_id, payload))
+                    sent += 1
+            if len(batch) < RESUME_BATCH:
+                break
+            if sent >= settings.WS_RESUME_MAX_EVENTS:
+                await self.send_frame({"type": "resync_required"})
+                return
+        await self.send_frame({"type": "resumed", "last_event_id": last})
+
+    FRAME_HANDLERS = {
+        "auth": on_auth,
+        "ping": on_ping,
+        "typing": on_typing,
+        "presence": on_presence,
+        "resume": on_resume,
+    }
+
+    # --- messages from the channel layer -------------------------------------
+
+    def remember(self, event_id: int) -> bool:
+        """True the first time an event id is seen by this socket (live and replay overlap)."""
+        if event_id in self.seen:
+            return False
+        self.seen[event_id] = None
+        if len(self.seen) > SEEN_EVENT_IDS:
+            self.seen.popitem(last=False)
+        return True
+
+    async def room_event(self, message):
+        if message["room_id"] in self.rooms and self.remember(message["event_id"]):
+            await self.send(text_data=message["text"])
+
+    async def room_subscribe(self, message):
+        room_id = message["room_id"]
+        if room_id not in self.rooms:
+            self.rooms.add(room_id)
+            await self.follow(room_group(room_id))
+        await self.room_event(message)
+
+    async def room_unsubscribe(self, message):
+        room_id = message["room_id"]
+        await self.room_event(message)
+        self.rooms.discard(room_id)
+        task = self.typing_tasks.pop(room_id, None)
+        if task is not None:
+            task.cancel()
+        await self.unfollow(room_group(room_id))
+
+    async def user_event(self, message):
+        await self.send(text_data=message["text"])
+
+    async def sockets_close(self, message):
+        session_id = message.get("session_id")
+        if session_id is None or session_id == self.session_id:
+            await self.close(CLOSE_SESSION_ENDED, message.get("reason") or "session ended")
+
+    # --- helpers ---------------------------------------------------------------
+
+    async def send_frame(self, frame: dict):
+        await self.send(text_data=events.encode(frame))
+
+    async def send_error(self, code: str, message: str):
+        await self.send_frame({"type": "error", "code": code, "message": message})

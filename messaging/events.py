@@ -1,0 +1,132 @@
+"""Real-time events: every frame a socket receives is built and published here.
+
+Durable room events (message.*, reaction.*, read, room.updated, member.*)
+are appended to the event log (messaging.Event) inside the transaction of
+the change, then broadcast to the room's group once it commits. The frame is
+encoded once per event, here; consumers relay the text untouched.
+
+Commit order: on PostgreSQL two transactions can take ids 7 and 8 and
+commit 8 first; a client that saw 8 and resumes "after 8" would never get 7.
+Appending takes a transaction-scoped advisory lock first, so event ids are
+handed out one transaction at a time, in commit order. The lock is taken as
+the last step of the transaction, which keeps the serialized section short.
+SQLite serializes writers already (IMMEDIATE transactions).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import orjson
+from django.conf import settings
+from django.db import connection
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from lair.realtime import EVERYONE_GROUP, room_group, send_to_group, send_to_group_now, user_group
+from messaging.models import Event
+
+EVENT_LOG_LOCK = 0x1A12_C4A7  # any constant shared by every process
+
+DURABLE_TYPES = frozenset(
+    {
+        "message.created",
+        "message.updated",
+        "message.deleted",
+        "reaction.added",
+        "reaction.removed",
+        "read",
+        "room.updated",
+        "member.joined",
+        "member.left",
+    }
+)
+
+
+def encode(frame: dict) -> str:
+    return orjson.dumps(frame).decode()
+
+
+def with_event_id(event_id: int, payload: str) -> str:
+    """Insert ``event_id`` as the first key of an encoded frame (no re-encoding)."""
+    return f'{{"event_id":{int(event_id)},{payload[1:]}'
+
+
+def _serialize_event_ids() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_LOG_LOCK])
+
+
+def record(
+    type: str,
+    room_id: int,
+    *,
+    target_user_id: int | None = None,
+    room_gone: bool = False,
+    **fields,
+) -> int:
+    """Append a durable room event and broadcast it after commit. Returns its event_id.
+
+    Call inside the transaction of the change, as its last write. With
+    ``room_gone`` every socket following the room stops after this frame.
+    """
+    assert type in DURABLE_TYPES, type
+    payload = encode({"type": type, "room_id": room_id, **fields})
+    _serialize_event_ids()
+    event = Event.objects.create(
+        room_id=room_id, target_user_id=target_user_id, type=type, payload=payload
+    )
+    text = with_event_id(event.pk, payload)
+    message = {"type": "room.event", "room_id": room_id, "event_id": event.pk, "text": text}
+    if target_user_id is not None and type in ("member.joined", "member.left"):
+        # The member's own sockets start (or stop) following the room first.
+        action = "room.subscribe" if type == "member.joined" else "room.unsubscribe"
+        send_to_group(user_group(target_user_id), {**message, "type": action})
+    if room_gone:
+        message["type"] = "room.unsubscribe"
+    send_to_group(room_group(room_id), message)
+    return event.pk
+
+
+def to_user(user_id: int, frame: dict) -> None:
+    """An ephemeral frame (notification, invitation) to the user's sockets, after commit."""
+    send_to_group(user_group(user_id), {"type": "user.event", "text": encode(frame)})
+
+
+def to_room_now(room_id: int, frame: dict) -> None:
+    """An ephemeral frame (typing, presence) to a room's sockets, at once."""
+    send_to_group_now(room_group(room_id), {"type": "user.event", "text": encode(frame)})
+
+
+def to_everyone(frame: dict) -> None:
+    """An ephemeral frame to every connected socket (operator broadcasts)."""
+    send_to_group(EVERYONE_GROUP, {"type": "user.event", "text": encode(frame)})
+
+
+def retention() -> timedelta:
+    return timedelta(days=settings.EVENT_LOG_RETENTION_DAYS)
+
+
+def events_after(after: int, *, room_ids, user_id: int, limit: int):
+    """Durable events after ``after`` for these rooms (and about this user), oldest first."""
+    return list(
+        Event.objects.filter(Q(room_id__in=room_ids) | Q(target_user_id=user_id), id__gt=after)
+        .order_by("id")
+        .values_list("id", "room_id", "payload")[:limit]
+    )
+
+
+def can_resume_from(after: int) -> bool:
+    """False when events after ``after`` may already be pruned from the log."""
+    oldest = Event.objects.aggregate(oldest=Min("id"))["oldest"]
+    if oldest is None:
+        return True
+    return after >= oldest - 1
+
+
+def prune_event_log(*, older_than: timedelta | None = None) -> int:
+    """Delete events past the retention period; returns how many."""
+    cutoff = timezone.now() - (older_than or retention())
+    deleted, _ = Event.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
