@@ -11,22 +11,39 @@ Appending takes a transaction-scoped advisory lock first, so event ids are
 handed out one transaction at a time, in commit order. The lock is taken as
 the last step of the transaction, which keeps the serialized section short.
 SQLite serializes writers already (IMMEDIATE transactions).
+
+Publish order: commits are ordered, but the broadcasts after them race
+(another thread, another process). A socket that got 8 before 7 and then
+dropped would resume "after 8" and lose 7. So each event is published only
+once its predecessor in the log has been: a watermark in the shared cache
+says which event was published last, and a publisher waits (briefly) for it
+to reach its predecessor's id.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import timedelta
 
 import orjson
 from django.conf import settings
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
 from lair.realtime import EVERYONE_GROUP, room_group, send_to_group, send_to_group_now, user_group
 from messaging.models import Event
 
+logger = logging.getLogger(__name__)
+
 EVENT_LOG_LOCK = 0x1A12_C4A7  # any constant shared by every process
+PUBLISHED_WATERMARK_KEY = "events:published"
+# How long a publisher waits for its predecessor's broadcast. Past it (the
+# predecessor's process died between commit and broadcast) it goes ahead:
+# the event is in the log, and resume delivers it.
+PUBLISH_ORDER_WAIT_SECONDS = 0.5
 
 DURABLE_TYPES = frozenset(
     {
@@ -74,19 +91,41 @@ def record(
     assert type in DURABLE_TYPES, type
     payload = encode({"type": type, "room_id": room_id, **fields})
     _serialize_event_ids()
+    previous = Event.objects.order_by("-id").values_list("id", flat=True).first()
     event = Event.objects.create(
         room_id=room_id, target_user_id=target_user_id, type=type, payload=payload
     )
     text = with_event_id(event.pk, payload)
     message = {"type": "room.event", "room_id": room_id, "event_id": event.pk, "text": text}
+    sends = []
     if target_user_id is not None and type in ("member.joined", "member.left"):
         # The member's own sockets start (or stop) following the room first.
         action = "room.subscribe" if type == "member.joined" else "room.unsubscribe"
-        send_to_group(user_group(target_user_id), {**message, "type": action})
+        sends.append((user_group(target_user_id), {**message, "type": action}))
     if room_gone:
         message["type"] = "room.unsubscribe"
-    send_to_group(room_group(room_id), message)
+    sends.append((room_group(room_id), message))
+    transaction.on_commit(lambda: publish_in_order(event.pk, previous, sends))
     return event.pk
+
+
+def publish_in_order(event_id: int, previous: int | None, sends: list[tuple[str, dict]]) -> None:
+    """Broadcast a committed event after its predecessor's broadcast (see the module doc)."""
+    if previous is not None:
+        deadline = time.monotonic() + PUBLISH_ORDER_WAIT_SECONDS
+        while True:
+            mark = cache.get(PUBLISHED_WATERMARK_KEY)
+            if mark is None or mark >= previous:
+                break
+            if time.monotonic() > deadline:
+                logger.warning(
+                    "event %s published before %s (predecessor late)", event_id, previous
+                )
+                break
+            time.sleep(0.001)
+    for group, message in sends:
+        send_to_group_now(group, message)
+    cache.set(PUBLISHED_WATERMARK_KEY, event_id, timeout=None)
 
 
 def to_user(user_id: int, frame: dict) -> None:
