@@ -1,10 +1,11 @@
 """The WebSocket stream at /api/v1/ws/: authentication, room events, typing, presence, resume.
 
-Events reach this consumer from the channel layer already encoded
-(messaging/events.py); handlers relay the text as it is. Handlers for
-channel-layer messages never touch the ORM, so dispatch skips Channels'
-per-message thread hop (``aclose_old_connections``); every database call goes
-through ``database_sync_to_async``, which closes stale connections itself.
+Events reach sockets through this process's fan-out (messaging/fanout.py),
+already encoded (messaging/events.py): a consumer writes the text as it is.
+A consumer has no channel of its own. Its handlers never touch the ORM
+directly, so dispatch skips Channels' per-message thread hop
+(``aclose_old_connections``); every database call goes through
+``database_sync_to_async``, which closes stale connections itself.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from django.conf import settings
 from accounts import presence
 from accounts.models import User
 from lair.errors import TokenInvalid
-from lair.realtime import EVERYONE_GROUP, room_group, user_group
+from lair.realtime import apublish
 from messaging import events
+from messaging.fanout import local_fanout
 from rooms.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -76,6 +78,9 @@ def _record_last_seen(user_id: int, when) -> None:
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    # No per-socket channel: the process's fan-out delivers (see module doc).
+    channel_layer_alias = "lair.no-channel-per-socket"
+
     async def dispatch(self, message):
         # Channels awaits a thread hop before every handler; ours never touch
         # the ORM directly, so skip it (see the module docstring).
@@ -90,7 +95,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user: User | None = None
         self.session_id: int | None = None
         self.rooms: set[int] = set()
-        self.groups = []
+        self.fanout = None
+        # Deliveries that arrive between subscribing and the ready frame wait here.
+        self.held: list[str] | None = []
         self.seen: OrderedDict[int, None] = OrderedDict()
         self.typing_tasks: dict[int, asyncio.Task] = {}
         self.typing_sent: dict[int, float] = {}
@@ -121,28 +128,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
             task.cancel()
         self.tasks = [asyncio.ensure_future(self.heartbeat())]
         room_ids = await database_sync_to_async(_member_room_ids)(user.pk)
-        for group in (user_group(user.pk), EVERYONE_GROUP):
-            await self.follow(group)
-        for room_id in room_ids:
-            await self.follow(room_group(room_id))
         self.rooms = set(room_ids)
+        self.fanout = local_fanout()
+        await self.fanout.register(self, user.pk, room_ids)
         came_online = await sync_to_async(presence.socket_opened)(user.pk)
         await self.send_frame({"type": "ready", "user": _profile(user), "rooms": sorted(room_ids)})
+        held, self.held = self.held, None
+        for text in held:
+            await self.deliver(text)
         if came_online:
             await self.broadcast_presence(presence.ONLINE, None)
-
-    async def follow(self, group: str):
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups.append(group)
-
-    async def unfollow(self, group: str):
-        if group in self.groups:
-            self.groups.remove(group)
-            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def disconnect(self, code):
         for task in [*self.tasks, *self.typing_tasks.values()]:
             task.cancel()
+        if self.fanout is not None:
+            self.fanout.unregister(self)
         if self.user is None:
             return
         for room_id in list(self.typing_tasks):
@@ -166,9 +167,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             }
         )
         for room_id in room_ids:
-            await self.channel_layer.group_send(
-                room_group(room_id), {"type": "user.event", "text": frame}
-            )
+            await apublish({"type": "room.ephemeral", "room_id": room_id, "text": frame})
 
     async def heartbeat(self):
         """Close sockets that stay silent past the idle timeout; keep presence alive."""
@@ -266,9 +265,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "user": {"id": user.pk, "username": user.username, "display_name": user.display_name},
             "state": state,
         }
-        await self.channel_layer.group_send(
-            room_group(room_id), {"type": "user.event", "text": events.encode(frame)}
-        )
+        await apublish(events.room_ephemeral(room_id, frame))
 
     async def on_presence(self, frame):
         status = frame.get("status")
@@ -283,9 +280,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             {"type": "presence", "user_id": self.user.pk, "status": status, "last_seen": last_seen}
         )
         for room_id in self.rooms:
-            await self.channel_layer.group_send(
-                room_group(room_id), {"type": "user.event", "text": frame}
-            )
+            await apublish({"type": "room.ephemeral", "room_id": room_id, "text": frame})
 
     async def on_resume(self, frame):
         after = frame.get("after")
@@ -320,7 +315,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         "resume": on_resume,
     }
 
-    # --- messages from the channel layer -------------------------------------
+    # --- deliveries from the fan-out ------------------------------------------
 
     def remember(self, event_id: int) -> bool:
         """True the first time an event id is seen by this socket (live and replay overlap)."""
@@ -331,33 +326,30 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.seen.popitem(last=False)
         return True
 
-    async def room_event(self, message):
-        if message["room_id"] in self.rooms and self.remember(message["event_id"]):
-            await self.send(text_data=message["text"])
+    async def deliver(self, text: str):
+        if self.held is not None:
+            self.held.append(text)
+            return
+        try:
+            await self.send(text_data=text)
+        except Exception:  # the client went away mid-write; disconnect cleans up
+            logger.debug("could not deliver to a closing socket", exc_info=True)
 
-    async def room_subscribe(self, message):
-        room_id = message["room_id"]
-        if room_id not in self.rooms:
-            self.rooms.add(room_id)
-            await self.follow(room_group(room_id))
-        await self.room_event(message)
+    async def deliver_event(self, event_id: int, text: str):
+        if self.remember(event_id):
+            await self.deliver(text)
 
-    async def room_unsubscribe(self, message):
-        room_id = message["room_id"]
-        await self.room_event(message)
+    def leave_room(self, room_id: int):
         self.rooms.discard(room_id)
         task = self.typing_tasks.pop(room_id, None)
         if task is not None:
             task.cancel()
-        await self.unfollow(room_group(room_id))
+        if self.fanout is not None:
+            self.fanout.unfollow(self, room_id)
 
-    async def user_event(self, message):
-        await self.send(text_data=message["text"])
-
-    async def sockets_close(self, message):
-        session_id = message.get("session_id")
+    async def end_session(self, session_id: int | None, reason: str | None):
         if session_id is None or session_id == self.session_id:
-            await self.close(CLOSE_SESSION_ENDED, message.get("reason") or "session ended")
+            await self.close(CLOSE_SESSION_ENDED, reason or "session ended")
 
     # --- helpers ---------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from lair.realtime import EVERYONE_GROUP, room_group, send_to_group, send_to_group_now, user_group
+from lair.realtime import publish, publish_now
 from messaging.models import Event
 
 logger = logging.getLogger(__name__)
@@ -95,21 +95,25 @@ def record(
     event = Event.objects.create(
         room_id=room_id, target_user_id=target_user_id, type=type, payload=payload
     )
-    text = with_event_id(event.pk, payload)
-    message = {"type": "room.event", "room_id": room_id, "event_id": event.pk, "text": text}
-    sends = []
-    if target_user_id is not None and type in ("member.joined", "member.left"):
-        # The member's own sockets start (or stop) following the room first.
-        action = "room.subscribe" if type == "member.joined" else "room.unsubscribe"
-        sends.append((user_group(target_user_id), {**message, "type": action}))
+    message = {
+        "type": "room.event",
+        "room_id": room_id,
+        "event_id": event.pk,
+        "text": with_event_id(event.pk, payload),
+    }
+    # The member's own sockets start following the room before this frame, or
+    # stop after it; a deleted room stops for everyone.
+    if type == "member.joined" and target_user_id is not None:
+        message["subscribe_user"] = target_user_id
+    elif type == "member.left" and target_user_id is not None:
+        message["unsubscribe_user"] = target_user_id
     if room_gone:
-        message["type"] = "room.unsubscribe"
-    sends.append((room_group(room_id), message))
-    transaction.on_commit(lambda: publish_in_order(event.pk, previous, sends))
+        message["room_gone"] = True
+    transaction.on_commit(lambda: publish_in_order(event.pk, previous, message))
     return event.pk
 
 
-def publish_in_order(event_id: int, previous: int | None, sends: list[tuple[str, dict]]) -> None:
+def publish_in_order(event_id: int, previous: int | None, message: dict) -> None:
     """Broadcast a committed event after its predecessor's broadcast (see the module doc)."""
     if previous is not None:
         deadline = time.monotonic() + PUBLISH_ORDER_WAIT_SECONDS
@@ -123,24 +127,23 @@ def publish_in_order(event_id: int, previous: int | None, sends: list[tuple[str,
                 )
                 break
             time.sleep(0.001)
-    for group, message in sends:
-        send_to_group_now(group, message)
+    publish_now(message)
     cache.set(PUBLISHED_WATERMARK_KEY, event_id, timeout=None)
 
 
 def to_user(user_id: int, frame: dict) -> None:
     """An ephemeral frame (notification, invitation) to the user's sockets, after commit."""
-    send_to_group(user_group(user_id), {"type": "user.event", "text": encode(frame)})
+    publish({"type": "user.event", "user_id": user_id, "text": encode(frame)})
 
 
-def to_room_now(room_id: int, frame: dict) -> None:
-    """An ephemeral frame (typing, presence) to a room's sockets, at once."""
-    send_to_group_now(room_group(room_id), {"type": "user.event", "text": encode(frame)})
+def room_ephemeral(room_id: int, frame: dict) -> dict:
+    """The message for an ephemeral frame (typing, presence) to a room's sockets."""
+    return {"type": "room.ephemeral", "room_id": room_id, "text": encode(frame)}
 
 
 def to_everyone(frame: dict) -> None:
     """An ephemeral frame to every connected socket (operator broadcasts)."""
-    send_to_group(EVERYONE_GROUP, {"type": "user.event", "text": encode(frame)})
+    publish({"type": "everyone.event", "text": encode(frame)})
 
 
 def retention() -> timedelta:

@@ -45,3 +45,55 @@ def signed_in(api, user):
     answer = sign_in(api, user.username)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {answer['access']}")
     return api, answer
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    """Check an error answer: the status, and exactly the envelope {"error": {code, message,
+    details}} with ``code``. Returns the inner ``error`` object."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"code", "message", "details"}, body
+    assert error["code"] == code, body
+    assert isinstance(error["message"], str), body
+    assert error["message"], body
+    assert isinstance(error["details"], dict), body
+    return error
+
+
+def client_with(access: str) -> APIClient:
+    """A fresh client that sends ``Authorization: Bearer <access>``."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+def sign_in_device(username: str, password: str = PASSWORD, **extra) -> tuple[APIClient, dict]:
+    """Sign in on another device (its own client): ``(client with Bearer header, answer)``."""
+    client = APIClient()
+    answer = sign_in(client, username, password, **extra)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {answer['access']}")
+    return client, answer
+
+
+def assert_access_works(access: str) -> dict:
+    """The access token authenticates a request; returns its session (GET /sessions/current)."""
+    response = client_with(access).get("/api/v1/sessions/current")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def assert_access_rejected(access: str) -> None:
+    """The access token is refused with 401 token_invalid."""
+    assert_error(client_with(access).get("/api/v1/sessions/current"), 401, "token_invalid")
+
+
+def refresh_tokens(refresh: str):
+    """POST /auth/refresh with ``refresh`` from a fresh client; returns the response."""
+    return APIClient().post("/api/v1/auth/refresh", {"refresh": refresh}, format="json")
+
+
+def assert_refresh_rejected(refresh: str) -> None:
+    """The refresh token is refused with 401 token_invalid (a refused token rotates nothing)."""
+    assert_error(refresh_tokens(refresh), 401, "token_invalid")
