@@ -130,17 +130,33 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="lair"),
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [REDIS_URL],
-                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="lair"),
-                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=1000),
-                "expiry": env.int("CHANNEL_LAYER_EXPIRY", default=60),
-            },
+    # "core" (RedisChannelLayer: lists per channel, capacity and expiry) or
+    # "pubsub" (RedisPubSubChannelLayer). Each process holds one subscription
+    # (messaging/fanout.py), so its channel sees every event: capacity is per
+    # process, not per socket. Why this default: docs/PERFORMANCE.md.
+    CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="core")
+    if CHANNEL_LAYER == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {
+                    "hosts": [REDIS_URL],
+                    "prefix": env.str("CHANNEL_LAYER_PREFIX", default="lair"),
+                },
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [REDIS_URL],
+                    "prefix": env.str("CHANNEL_LAYER_PREFIX", default="lair"),
+                    "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=10000),
+                    "expiry": env.int("CHANNEL_LAYER_EXPIRY", default=60),
+                },
+            }
+        }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # One process only: the in-memory layer does not cross processes.
