@@ -345,3 +345,94 @@ def test_a_second_socket_keeps_the_user_online(connect_as, alice, bob, room, set
     assert watcher.nothing_received(timeout=0.6)
     assert client_for(bob).get(f"/api/v1/users/{alice.pk}").json()["presence"] == "online"
     second.disconnect()
+
+
+# --- resume -------------------------------------------------------------------------
+
+
+def test_resume_replays_missed_events_in_order_then_says_resumed(connect_as, alice, bob, room):
+    socket, _ = connect_as(bob)
+    first = post(alice, room["id"], "seen")
+    seen = socket.receive()
+    socket.disconnect()
+    missed = [post(alice, room["id"], f"missed {i}")["id"] for i in range(3)]
+    client_for(alice).delete(f"/api/v1/messages/{first['id']}")
+
+    socket, _ = connect_as(bob)
+    socket.send({"type": "resume", "after": seen["event_id"]})
+    frames = [socket.receive() for _ in range(5)]
+    assert [f["type"] for f in frames] == ["message.created"] * 3 + [
+        "message.deleted",
+        "resumed",
+    ]
+    assert [f["message"]["id"] for f in frames[:3]] == missed
+    ids = [f["event_id"] for f in frames[:4]]
+    assert ids == sorted(ids)
+    assert frames[4]["last_event_id"] == ids[-1]
+
+
+def test_resume_with_nothing_missed_just_says_resumed(connect_as, alice, bob, room):
+    socket, _ = connect_as(bob)
+    post(alice, room["id"], "live")
+    live = socket.receive()
+    socket.send({"type": "resume", "after": live["event_id"]})
+    assert socket.receive() == {"type": "resumed", "last_event_id": live["event_id"]}
+
+
+def test_resume_skips_events_already_delivered_on_this_socket(connect_as, alice, bob, room):
+    socket, _ = connect_as(bob)
+    post(alice, room["id"], "one")
+    before = socket.receive()["event_id"] - 1
+    socket.send({"type": "resume", "after": before})
+    assert socket.receive()["type"] == "resumed"
+
+
+def test_resume_past_the_retention_asks_for_a_resync(connect_as, alice, bob, room):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.events import prune_event_log
+    from messaging.models import Event
+
+    first = post(alice, room["id"], "old news")
+    post(alice, room["id"], "newer")
+    Event.objects.filter(payload__contains=f'"id":{first["id"]},').update(
+        created_at=timezone.now() - timedelta(days=8)
+    )
+    assert prune_event_log() >= 1
+    socket, _ = connect_as(bob)
+    socket.send({"type": "resume", "after": 0})
+    assert socket.receive() == {"type": "resync_required"}
+
+
+def test_resume_replays_my_own_removal_from_a_room(connect_as, alice, bob, room):
+    socket, _ = connect_as(bob)
+    post(alice, room["id"], "before")
+    seen = socket.receive()["event_id"]
+    socket.disconnect()
+    client_for(alice).delete(f"/api/v1/rooms/{room['id']}/members/{bob.pk}")
+    socket, ready = connect_as(bob)
+    assert room["id"] not in ready["rooms"]
+    socket.send({"type": "resume", "after": seen})
+    left = socket.receive()
+    assert left["type"] == "member.left"
+    assert left["user"]["id"] == bob.pk
+    assert socket.receive()["type"] == "resumed"
+
+
+def test_prune_command_deletes_events_past_retention(alice, room, settings):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from messaging.models import Event
+
+    post(alice, room["id"], "x")
+    Event.objects.update(
+        created_at=timezone.now() - timedelta(days=settings.EVENT_LOG_RETENTION_DAYS + 1)
+    )
+    post(alice, room["id"], "y")
+    call_command("prune_event_log")
+    assert list(Event.objects.values_list("type", flat=True)) == ["message.created"]
