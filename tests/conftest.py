@@ -5,6 +5,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import assert_error
 
 
 @pytest.fixture(autouse=True)
@@ -45,21 +46,6 @@ def signed_in(api, user):
     answer = sign_in(api, user.username)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {answer['access']}")
     return api, answer
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    """Check an error answer: the status, and exactly the envelope {"error": {code, message,
-    details}} with ``code``. Returns the inner ``error`` object."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) == {"code", "message", "details"}, body
-    assert error["code"] == code, body
-    assert isinstance(error["message"], str), body
-    assert error["message"], body
-    assert isinstance(error["details"], dict), body
-    return error
 
 
 def client_with(access: str) -> APIClient:

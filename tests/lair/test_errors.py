@@ -5,20 +5,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.helpers import assert_error
+
 pytestmark = pytest.mark.django_db
 
 
-def assert_envelope(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "details"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str)
-    assert body["error"]["message"]
-    assert isinstance(body["error"]["details"], dict)
-    return body["error"]
+assert_envelope = assert_error
 
 
 def test_malformed_json_is_a_parse_error():

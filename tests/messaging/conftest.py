@@ -11,11 +11,11 @@ import re
 
 import factory
 import pytest
-from rest_framework.test import APIClient
 
 from accounts.models import User
 from messaging.models import Message
 from tests.factories import UserFactory
+from tests.helpers import assert_error, client_for  # noqa: F401 (shared helpers)
 
 API = "/api/v1"
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -41,26 +41,6 @@ class MessageFactory(factory.django.DjangoModelFactory):
         model = Message
 
     content = factory.Sequence(lambda n: f"message number {n}")
-
-
-def client_for(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    """The answer is exactly ``{"error": {"code", "message", "details"}}`` with ``code``."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) == {"code", "message", "details"}, body
-    assert error["code"] == code, body
-    assert isinstance(error["message"], str), body
-    assert error["message"], body
-    assert isinstance(error["details"], dict), body
-    return error
 
 
 def create_room(owner: User, *, type: str = "public", name: str = "general") -> int:

@@ -16,12 +16,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
-from rest_framework.test import APIClient
 
 from lair import realtime
 from lair.asgi import application
 from sessions_app.services import open_session
 from tests.factories import UserFactory
+from tests.helpers import client_for
 
 WS_PATH = "/api/v1/ws/"
 
@@ -157,12 +157,6 @@ def connect_as(sockets):
         return socket, ready
 
     return connect
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ and profiles, not about signing in, and skipping the login keeps them fast.
 from __future__ import annotations
 
 import factory
-from rest_framework.test import APIClient
 
 from accounts.models import User
 from rooms.models import Invitation, Membership, Room
 from tests.factories import UserFactory
+from tests.helpers import assert_error, client_for
 
 API = "/api/v1"
 
@@ -52,11 +52,7 @@ def room_owned_by(owner: User, **fields) -> Room:
     return room
 
 
-def as_user(user: User) -> APIClient:
-    """An API client acting as ``user`` (no login round trip)."""
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+as_user = client_for
 
 
 def post_message(user: User, room: Room | int, content: str = "hello") -> dict:
@@ -82,20 +78,6 @@ def member_roles(room: Room) -> dict[int, str]:
     response = as_user(owner.user).get(f"{API}/rooms/{room.pk}/members?limit=100")
     assert response.status_code == 200, response.content
     return {item["user"]["id"]: item["role"] for item in response.json()["results"]}
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    """The answer is ``status`` with exactly the envelope {"error": {code, message, details}}."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) == {"code", "message", "details"}, body
-    assert error["code"] == code, body
-    assert isinstance(error["message"], str), body
-    assert error["message"], body
-    assert isinstance(error["details"], dict), body
-    return error
 
 
 ERROR_CODES = {400: "validation_error", 403: "permission_denied", 404: "not_found", 409: "conflict"}

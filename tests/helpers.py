@@ -1,0 +1,30 @@
+"""Helpers shared by every test folder."""
+
+from __future__ import annotations
+
+from rest_framework.test import APIClient
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    """The answer is ``status`` with exactly the envelope {"error": {code, message, details}}.
+
+    Returns the inner ``error`` object.
+    """
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"code", "message", "details"}, body
+    assert error["code"] == code, body
+    assert isinstance(error["message"], str), body
+    assert error["message"], body
+    assert isinstance(error["details"], dict), body
+    return error
+
+
+def client_for(user) -> APIClient:
+    """An API client acting as ``user`` without a login round trip (auth is tested apart)."""
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
