@@ -436,3 +436,43 @@ def test_prune_command_deletes_events_past_retention(alice, room, settings):
     post(alice, room["id"], "y")
     call_command("prune_event_log")
     assert list(Event.objects.values_list("type", flat=True)) == ["message.created"]
+
+
+def test_suspending_a_user_in_the_admin_closes_their_sockets(connect_as, bob, client):
+    admin = User.objects.create_superuser("root", "root@example.org", "a-long-admin-password")
+    socket, _ = connect_as(bob)
+    client.force_login(admin)
+    page = client.get(f"/admin/accounts/user/{bob.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name not in ("password", "avatar", "groups", "user_permissions")
+    }
+    data.update(
+        {
+            "is_suspended": "on",
+            "is_active": "on",
+            "date_joined_0": bob.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": bob.date_joined.strftime("%H:%M:%S"),
+            "settings-TOTAL_FORMS": "1",
+            "settings-INITIAL_FORMS": "1",
+            "settings-MIN_NUM_FORMS": "0",
+            "settings-MAX_NUM_FORMS": "1",
+            "settings-0-user": str(bob.pk),
+            "settings-0-theme": "system",
+            "settings-0-notify": "all",
+            "settings-0-language": "en",
+            "settings-0-show_presence": "on",
+            "settings-0-enter_to_send": "on",
+        }
+    )
+    data.pop("last_login", None)
+    data.pop("last_seen", None)
+    data.pop("date_joined", None)
+    response = client.post(f"/admin/accounts/user/{bob.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    bob.refresh_from_db()
+    assert bob.is_suspended
+    assert socket.closed_with() == 4003
