@@ -5,7 +5,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import assert_error
+from tests.helpers import assert_error, disconnect_redis_caches
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +14,12 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _close_redis_connections():
+    yield
+    disconnect_redis_caches()
 
 
 @pytest.fixture

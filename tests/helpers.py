@@ -28,3 +28,16 @@ def client_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+def disconnect_redis_caches() -> None:
+    """Close the Redis connections of this thread's cache instances.
+
+    Django's Redis cache never closes its pools; a test that swaps CACHES
+    would drop them open (a ResourceWarning, an error under -W error).
+    """
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        for pool in getattr(getattr(cache, "_cache", None), "_pools", {}).values():
+            pool.disconnect()

@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.helpers import disconnect_redis_caches
+
 pytestmark = pytest.mark.django_db
 
 
@@ -22,6 +24,7 @@ def test_health_needs_no_credentials_and_ignores_bad_ones():
 
 
 def test_health_is_503_when_the_cache_is_unreachable(settings):
+    disconnect_redis_caches()
     # A real Redis client against a closed port: the check fails as in production.
     settings.CACHES = {
         "default": {

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from messaging.models import Message
 from tests.factories import UserFactory
+from tests.helpers import disconnect_redis_caches
 from tests.messaging.conftest import (
     API,
     ISO_UTC,
@@ -242,6 +243,7 @@ def test_concurrent_posts_with_one_client_id_store_exactly_one_message():
             return response.status_code, response.json()
         finally:
             connection.close()
+            disconnect_redis_caches()
 
     with ThreadPoolExecutor(max_workers=CONCURRENT_POSTS) as pool:
         results = list(pool.map(post_once, range(CONCURRENT_POSTS)))

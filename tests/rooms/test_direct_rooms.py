@@ -10,6 +10,7 @@ from django.db import connection
 
 from rooms.models import Room
 from tests.factories import UserFactory
+from tests.helpers import disconnect_redis_caches
 from tests.rooms.factories import API, as_user, assert_error, member_roles, my_rooms
 
 DIRECT = f"{API}/rooms/direct"
@@ -123,6 +124,7 @@ def test_concurrent_requests_create_exactly_one_direct_room():
             return response.status_code, response.json()["id"]
         finally:
             connection.close()
+            disconnect_redis_caches()
 
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         results = list(pool.map(open_once, range(CLIENTS)))

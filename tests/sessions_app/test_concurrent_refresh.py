@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from tests.conftest import sign_in
 from tests.factories import UserFactory
+from tests.helpers import disconnect_redis_caches
 
 CLIENTS = 20
 
@@ -35,6 +36,7 @@ def test_concurrent_refreshes_of_one_token_let_exactly_one_win():
             return response.status_code, response.json()
         finally:
             connection.close()
+            disconnect_redis_caches()
 
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         results = list(pool.map(refresh_once, range(CLIENTS)))
