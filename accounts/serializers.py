@@ -17,11 +17,17 @@ def presence_for(serializer: serializers.Serializer, user: User) -> str:
     return presence.presence_of(user.pk)
 
 
-class MeSerializer(serializers.ModelSerializer):
-    """The signed-in user's own profile (includes the email)."""
-
+class _ProfileSerializer(serializers.ModelSerializer):
     avatar_url = serializers.CharField(read_only=True, allow_null=True)
     presence = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=["online", "away", "offline"]))
+    def get_presence(self, user: User) -> str:
+        return presence_for(self, user)
+
+
+class MeSerializer(_ProfileSerializer):
+    """The signed-in user's own profile (includes the email)."""
 
     class Meta:
         model = User
@@ -39,10 +45,6 @@ class MeSerializer(serializers.ModelSerializer):
             "date_joined",
         )
         read_only_fields = ("id", "username", "email", "role", "date_joined")
-
-    @extend_schema_field(serializers.ChoiceField(choices=["online", "away", "offline"]))
-    def get_presence(self, user: User) -> str:
-        return presence_for(self, user)
 
     def validate_timezone(self, value: str) -> str:
         if value not in zoneinfo.available_timezones():
@@ -74,11 +76,8 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(max_length=256, trim_whitespace=False)
 
 
-class PublicUserSerializer(serializers.ModelSerializer):
+class PublicUserSerializer(_ProfileSerializer):
     """What anyone signed in may see of a user: never the email."""
-
-    avatar_url = serializers.CharField(read_only=True, allow_null=True)
-    presence = serializers.SerializerMethodField()
 
     class Meta:
         model = User
@@ -94,10 +93,6 @@ class PublicUserSerializer(serializers.ModelSerializer):
             "last_seen",
         )
         read_only_fields = fields
-
-    @extend_schema_field(serializers.ChoiceField(choices=["online", "away", "offline"]))
-    def get_presence(self, user: User) -> str:
-        return presence_for(self, user)
 
 
 class AvatarUploadSerializer(serializers.Serializer):

@@ -29,21 +29,19 @@ def mint_pair(*, user_id: int, session_id: int) -> TokenPair:
     )
 
 
-def decode_refresh(raw: str) -> RefreshToken:
+def _decode(token_class, raw: str, kind: str):
     try:
-        token = RefreshToken(raw)
+        token = token_class(raw)
     except TokenError as exc:
-        raise TokenInvalid("The refresh token is invalid or expired.") from exc
+        raise TokenInvalid(f"The {kind} token is invalid or expired.") from exc
     if SESSION_CLAIM not in token or "user_id" not in token:
-        raise TokenInvalid("The refresh token is not bound to a session.")
+        raise TokenInvalid(f"The {kind} token is not bound to a session.")
     return token
+
+
+def decode_refresh(raw: str) -> RefreshToken:
+    return _decode(RefreshToken, raw, "refresh")
 
 
 def decode_access(raw: str) -> AccessToken:
-    try:
-        token = AccessToken(raw)
-    except TokenError as exc:
-        raise TokenInvalid("The access token is invalid or expired.") from exc
-    if SESSION_CLAIM not in token or "user_id" not in token:
-        raise TokenInvalid("The access token is not bound to a session.")
-    return token
+    return _decode(AccessToken, raw, "access")
