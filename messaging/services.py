@@ -132,6 +132,8 @@ def post_message(
                 Message.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
             mention_ids = _store_mentions(message)
             payload = selectors.new_message_dict(message, actor, mention_ids)
+            # The API shape as broadcast: the view answers with it, no re-read.
+            message.payload = payload
             events.record("message.created", room_id, message=payload)
             _notify(actor, access, payload, mention_ids)
     except IntegrityError:

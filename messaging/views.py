@@ -149,10 +149,8 @@ class RoomMessagesView(APIView):
             parent_id=data.get("parent_id"),
             client_id=data.get("client_id"),
         )
-        return Response(
-            selectors.message_dict(message, request.user.pk),
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        body = message.payload if created else selectors.message_dict(message, request.user.pk)
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class MessageDetailView(APIView):
