@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from accounts import presence
 from accounts.models import User
 
 
@@ -26,3 +29,24 @@ def search_users(*, query: str):
         )
         .order_by("rank", "username")
     )
+
+
+def profile_of(user: User) -> dict:
+    """The signed-in user's own profile (shape of MeSerializer), built without DRF fields.
+
+    GET /users/profile is the most frequent authenticated read; a plain dict
+    costs a fraction of a ModelSerializer here (docs/PERFORMANCE.md).
+    """
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "email": user.email,
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "avatar_url": user.avatar_url,
+        "role": user.role,
+        "presence": presence.presence_of(user.pk),
+        "status_text": user.status_text,
+        "timezone": user.timezone,
+        "date_joined": user.date_joined.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }

@@ -21,7 +21,7 @@ from lair.schema import ERROR_RESPONSES
 class ProfileView(APIView):
     @extend_schema(tags=["users"], responses={200: MeSerializer, **ERROR_RESPONSES})
     def get(self, request):
-        return Response(MeSerializer(request.user).data)
+        return Response(selectors.profile_of(request.user))
 
     @extend_schema(
         tags=["users"],

@@ -219,3 +219,14 @@ def test_settings_of_someone_else_cannot_be_reached_through_a_user_field(me):
     assert response.status_code == 200, response.content
     assert as_user(other).get(SETTINGS).json()["theme"] == "system"
     assert as_user(me).get(SETTINGS).json()["theme"] == "dark"
+
+
+def test_profile_read_and_profile_write_answer_the_same_shape(db):
+    from tests.factories import UserFactory
+    from tests.helpers import client_for
+
+    user = UserFactory(display_name="Ada", bio="math")
+    client = client_for(user)
+    read = client.get("/api/v1/users/profile").json()
+    written = client.patch("/api/v1/users/profile", {}, format="json").json()
+    assert read == written
