@@ -96,7 +96,9 @@ _db = DATABASES["default"]
 # Persistent connections: a new connection per request costs more than the
 # whole authenticated GET (docs/PERFORMANCE.md).
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
-_db["CONN_HEALTH_CHECKS"] = True
+# A health check costs a SELECT 1 round trip per request; with it off, the
+# first request on a connection the database dropped fails once.
+_db["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers: IMMEDIATE takes the write lock at BEGIN, so a read
     # that turns into a write never fails with "database is locked"; the busy
