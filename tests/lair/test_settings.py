@@ -56,3 +56,10 @@ def test_sqlite_is_tuned_for_concurrent_writers():
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_manage_py_in_an_unconfigured_checkout_runs_in_development_mode():
+    if (ROOT / ".env").exists():
+        pytest.skip("this checkout has a .env")
+    result = run_manage("check")
+    assert result.returncode == 0, result.stdout + result.stderr
