@@ -82,6 +82,11 @@ class Fanout:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # channels-redis can turn our cancellation into another
+                    # error: the process is shutting down, not Redis failing.
+                    raise asyncio.CancelledError from None
                 # Redis restarting: back off, then rejoin; clients resume.
                 logger.exception("fan-out subscription failed; rejoining")
                 await asyncio.sleep(1)

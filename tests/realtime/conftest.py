@@ -48,8 +48,10 @@ class ServerLoop:
             await sync_to_async(connections.close_all)()
             await self.loop.shutdown_default_executor()
 
-        self.run(drain())
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        try:
+            self.run(drain(), timeout=30)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         self.loop.close()
 
