@@ -14,6 +14,7 @@ import threading
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 
@@ -58,6 +59,9 @@ class ServerLoop:
 
 @pytest.fixture
 def server_loop():
+    # A fresh channel-layer instance per server loop: channels-redis refuses
+    # receive() from a second event loop on one instance.
+    channel_layers.backends.clear()
     loop = ServerLoop()
     realtime.bind_server_loop(loop.loop)
     yield loop
