@@ -26,16 +26,24 @@ presence frame to its room: opening N sockets in rooms of n members makes ~N*n/2
 presence deliveries (the reconnect storm, reported as "presence frames"). With fewer
 users (several sockets per user) presence goes out once per user only.
 
+Tokens: POST /api/v1/auth/login costs an Argon2 verify (~45 ms) and leaves the server's
+RSS ~165 MB higher (allocator arenas), so fill --token-cache once per database with
+``--scenarios login`` and restart the server before measuring memory. Start the server
+with ACCESS_TOKEN_LIFETIME_SECONDS above the time the cache is reused.
+
 Scenarios (--scenarios, default all, in this order, on the same sockets):
 
 - open:       open --sockets sockets (--connect-concurrency at a time), authenticate by
               first frame, wait for "ready", wait for the presence storm to settle;
               report sockets held, connect time, and the server's RSS (VmRSS of every
-              process holding the listening socket, or --server-pid) and CPU.
+              process holding the listening socket, or --server-pid) and CPU; then
+              --idle seconds with nothing posted (the server CPU that holding costs).
 - latency:    one poster POSTs a message into room 0 every --latency-interval s for
               --latency-duration s, the send time (perf_counter_ns) in the content;
               every member socket of room 0 records receive - send: p50/p90/p99/max
-              over all deliveries, plus per-message spread (first to last receiver).
+              over all deliveries, plus per message the spread (first to last
+              receiver: the fan-out's own duration) and send -> first receiver (the
+              pipeline: request, commit, publish, channel layer).
 - throughput: --posters posters POST as fast as the server answers into room 0 (or
               round-robin into every room with --spread) for --duration s; counts
               frames received per second across all sockets, then waits for the
@@ -44,6 +52,11 @@ Scenarios (--scenarios, default all, in this order, on the same sockets):
 --resume-check K: after latency, K sockets that missed messages (or any K) send
 {"type": "resume", "after": <event before the phase>} and the script counts the
 messages that neither the live stream nor the replay brought.
+
+CPU columns: server = the server processes' utime+stime, client = this script, other =
+the rest of the machine (other benchmarks running at the same time), each in % of one
+core over the phase. "server us/delivery" = server CPU of the throughput phase (posting
+included) / deliveries.
 
 Everything is bounded: a deadline for the whole run (--max-runtime), per-phase
 deadlines, and counts. The load generator shares the machine's cores with the server:
@@ -76,14 +89,6 @@ import httpx
 import websockets
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-
-try:
-    import orjson
-
-    def loads(text: str):
-        return orjson.loads(text)
-except ImportError:  # pragma: no cover
-    loads = json.loads
 
 API = "/api/v1"
 USER_PREFIX = "wsbu"
@@ -605,8 +610,7 @@ class Bench:
         self.phase = ""
         self.lat_ms = array("d")
         self.per_seq: dict[int, list] = {}
-        self.dup = 0
-        self.stray = 0
+        self.stray = 0  # frames of an earlier phase arriving late
         self.close_codes: dict[str, int] = {}
 
     # -- receiving
@@ -802,6 +806,7 @@ class Bench:
         statuses: dict[str, int] = {}
         post_ms = []
         ok_seqs = []
+        sent_ns: dict[int, int] = {}
         meter = Meter(self.pids)
         timeline = []
         first_bucket = int(time.perf_counter() - self.t0)
@@ -814,6 +819,7 @@ class Bench:
                 delay = target - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
+                sent_ns[seq] = time.perf_counter_ns()
                 status, ms = await self.post(http, room_ids[0], "L", seq)
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
                 post_ms.append(ms)
@@ -824,6 +830,9 @@ class Bench:
         drain_s = await self.wait_deliveries(expected, args.drain)
         usage = meter.stop()
         spreads = [(e[2] - e[1]) / 1e6 for e in self.per_seq.values()]
+        # POST sent -> first receiver: the pipeline (commit, publish, layer), without the
+        # time the fan-out takes to reach the other receivers (the spread).
+        firsts = [(e[1] - sent_ns[seq]) / 1e6 for seq, e in self.per_seq.items() if seq in sent_ns]
         incomplete = sorted(
             seq for seq in ok_seqs if self.per_seq.get(seq, [0])[0] < len(receivers)
         )
@@ -839,6 +848,8 @@ class Bench:
             "incomplete_sample": incomplete[:20],
             "latency_ms": quantiles(self.lat_ms),
             "spread_ms": quantiles(spreads),
+            "late_frames_of_earlier_phase": self.stray,
+            "first_receiver_ms": quantiles(firsts),
             "drain_s": round(drain_s, 2),
             "cpu": usage,
         }
@@ -1127,6 +1138,7 @@ def summary(result: dict) -> str:
         )
         rows.append(("latency ms p50/p90/p99/max", fmt_q(lat["latency_ms"])))
         rows.append(("spread ms p50/p90/p99/max", fmt_q(lat["spread_ms"])))
+        rows.append(("first receiver ms p50/p90/p99/max", fmt_q(lat.get("first_receiver_ms"))))
         rows.append(("POST ms p50/p90/p99/max", fmt_q(lat["post_ms"])))
         rows.append(
             ("missing deliveries", f"{lat['missing_deliveries']} of {lat['expected_deliveries']}")
