@@ -74,7 +74,7 @@ async def apublish(message: dict) -> None:
 
 def publish(message: dict) -> None:
     """Send ``message`` to every server process once the current transaction commits."""
-    transaction.on_commit(lambda: publish_now(message))
+    transaction.on_commit(lambda: publish_now(message), robust=True)
 
 
 def close_user_sockets(user_id: int, *, session_id: int | None = None, reason: str) -> None:

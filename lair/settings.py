@@ -160,7 +160,14 @@ if REDIS_URL:
             }
         }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # LocMem's default of 300 entries would evict presence counters (two per
+    # online user) and rate-limit windows on any real server.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    }
     # One process only: the in-memory layer does not cross processes.
     # The fan-out's one channel sees every event: room for bursts (default 100).
     CHANNEL_LAYERS = {

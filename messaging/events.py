@@ -109,26 +109,31 @@ def record(
         message["unsubscribe_user"] = target_user_id
     if room_gone:
         message["room_gone"] = True
-    transaction.on_commit(lambda: publish_in_order(event.pk, previous, message))
+    transaction.on_commit(lambda: publish_in_order(event.pk, previous, message), robust=True)
     return event.pk
 
 
 def publish_in_order(event_id: int, previous: int | None, message: dict) -> None:
-    """Broadcast a committed event after its predecessor's broadcast (see the module doc)."""
-    if previous is not None:
-        deadline = time.monotonic() + PUBLISH_ORDER_WAIT_SECONDS
-        while True:
-            mark = cache.get(PUBLISHED_WATERMARK_KEY)
-            if mark is None or mark >= previous:
-                break
-            if time.monotonic() > deadline:
-                logger.warning(
-                    "event %s published before %s (predecessor late)", event_id, previous
-                )
-                break
-            time.sleep(0.001)
-    publish_now(message)
-    cache.set(PUBLISHED_WATERMARK_KEY, event_id, timeout=None)
+    """Broadcast a committed event after its predecessor's broadcast (see the module doc).
+
+    Runs after the commit: a cache or channel-layer outage is logged, never
+    raised into the request, whose change is stored (clients resume).
+    """
+    try:
+        if previous is not None:
+            deadline = time.monotonic() + PUBLISH_ORDER_WAIT_SECONDS
+            while True:
+                mark = cache.get(PUBLISHED_WATERMARK_KEY)
+                if mark is None or mark >= previous:
+                    break
+                if time.monotonic() > deadline:
+                    logger.warning("event %s published before %s (late)", event_id, previous)
+                    break
+                time.sleep(0.001)
+        publish_now(message)
+        cache.set(PUBLISHED_WATERMARK_KEY, event_id, timeout=None)
+    except Exception:
+        logger.exception("could not publish event %s", event_id)
 
 
 def to_user(user_id: int, frame: dict) -> None:
