@@ -26,6 +26,11 @@ warm-up; every worker has its own connection and its own signed-in user):
 Read scenarios run once per --read-concurrency value (default "1,8": bare latency, then
 under load); post runs with --concurrency (default 32). Per run it prints count, errors,
 p50/p95/p99/max latency in ms and requests/s (--json: one JSON object).
+
+On a shared machine: --server-pid <pid> adds the server's CPU ms per request (process tree,
+from /proc) and, on PostgreSQL, that of the database's backends; "other cpu %" is what the
+rest of the machine used during the run. --quiet-wait N waits up to N s before each run
+for the machine to go idle. Results: benchmarks/RESULTS-messages.md.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import argparse
 import asyncio
 import ipaddress
 import json
+import logging
 import math
 import os
 import platform
@@ -623,6 +629,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Seeding sets Django up (for the password hash), whose LOGGING sends INFO to the
+    # console: httpx would then log every request, at the load generator's expense.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     if not args.seed_only:
         check_loopback(args.url)  # refuse early, before any seeding
     log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
