@@ -14,21 +14,20 @@ SQLite serializes writers already (IMMEDIATE transactions).
 
 Publish order: commits are ordered, but the broadcasts after them race
 (another thread, another process). A socket that got 8 before 7 and then
-dropped would resume "after 8" and lose 7. So each event is published only
-once its predecessor in the log has been: a watermark in the shared cache
-says which event was published last, and a publisher waits (briefly) for it
-to reach its predecessor's id.
+dropped would resume "after 8" and lose 7. So each published event names its
+predecessor in the log (``previous``), and every process's fan-out
+(messaging/fanout.py) delivers in that order: it holds an event whose
+predecessor it has not delivered yet, briefly, then reads the gap from the
+log. Publishing itself never waits, so the request thread does not either.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 
 import orjson
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -39,11 +38,6 @@ from messaging.models import Event
 logger = logging.getLogger(__name__)
 
 EVENT_LOG_LOCK = 0x1A12_C4A7  # any constant shared by every process
-PUBLISHED_WATERMARK_KEY = "events:published"
-# How long a publisher waits for its predecessor's broadcast. Past it (the
-# predecessor's process died between commit and broadcast) it goes ahead:
-# the event is in the log, and resume delivers it.
-PUBLISH_ORDER_WAIT_SECONDS = 0.5
 
 DURABLE_TYPES = frozenset(
     {
@@ -91,15 +85,35 @@ def record(
     assert type in DURABLE_TYPES, type
     payload = encode({"type": type, "room_id": room_id, **fields})
     _serialize_event_ids()
-    previous = Event.objects.order_by("-id").values_list("id", flat=True).first()
+    previous = latest_event_id() or None
     event = Event.objects.create(
         room_id=room_id, target_user_id=target_user_id, type=type, payload=payload
     )
+    message = room_event_message(
+        event.pk, previous, room_id, type, target_user_id, payload, room_gone=room_gone
+    )
+    # Published at once after commit; the fan-out restores the log order.
+    transaction.on_commit(lambda: publish_now(message), robust=True)
+    return event.pk
+
+
+def room_event_message(
+    event_id: int,
+    previous: int | None,
+    room_id: int,
+    type: str,
+    target_user_id: int | None,
+    payload: str,
+    *,
+    room_gone: bool = False,
+) -> dict:
+    """The channel-layer message of a durable event, as published and as read back from the log."""
     message = {
         "type": "room.event",
         "room_id": room_id,
-        "event_id": event.pk,
-        "text": with_event_id(event.pk, payload),
+        "event_id": event_id,
+        "previous": previous,
+        "text": with_event_id(event_id, payload),
     }
     # The member's own sockets start following the room before this frame, or
     # stop after it; a deleted room stops for everyone.
@@ -109,31 +123,36 @@ def record(
         message["unsubscribe_user"] = target_user_id
     if room_gone:
         message["room_gone"] = True
-    transaction.on_commit(lambda: publish_in_order(event.pk, previous, message), robust=True)
-    return event.pk
+    return message
 
 
-def publish_in_order(event_id: int, previous: int | None, message: dict) -> None:
-    """Broadcast a committed event after its predecessor's broadcast (see the module doc).
+def latest_event_id() -> int:
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
-    Runs after the commit: a cache or channel-layer outage is logged, never
-    raised into the request, whose change is stored (clients resume).
+
+def logged_messages(after: int, upto: int | None, *, limit: int) -> list[dict]:
+    """The messages of the first ``limit`` durable events after ``after`` (to ``upto``).
+
+    What a process's fan-out reads when a broadcast went missing (a publisher
+    died after its commit, Redis restarted): the log has every event.
     """
-    try:
-        if previous is not None:
-            deadline = time.monotonic() + PUBLISH_ORDER_WAIT_SECONDS
-            while True:
-                mark = cache.get(PUBLISHED_WATERMARK_KEY)
-                if mark is None or mark >= previous:
-                    break
-                if time.monotonic() > deadline:
-                    logger.warning("event %s published before %s (late)", event_id, previous)
-                    break
-                time.sleep(0.001)
-        publish_now(message)
-        cache.set(PUBLISHED_WATERMARK_KEY, event_id, timeout=None)
-    except Exception:
-        logger.exception("could not publish event %s", event_id)
+    rows = Event.objects.filter(id__gt=after)
+    if upto is not None:
+        rows = rows.filter(id__lte=upto)
+    rows = rows.order_by("id").values_list("id", "room_id", "type", "target_user_id", "payload")
+    rows = rows[:limit]
+    messages, previous = [], after
+    for event_id, room_id, type, target_user_id, payload in rows:
+        room_gone = type == "room.updated" and bool(
+            orjson.loads(payload).get("room", {}).get("deleted")
+        )
+        messages.append(
+            room_event_message(
+                event_id, previous, room_id, type, target_user_id, payload, room_gone=room_gone
+            )
+        )
+        previous = event_id
+    return messages
 
 
 def to_user(user_id: int, frame: dict) -> None:

@@ -7,6 +7,15 @@ local sockets concerned, its text encoded once by the publisher. Stock
 Channels instead sends one channel-layer message per socket and hops to a
 thread before each handler, which caps delivery near 2-3k frames/s here
 (docs/PERFORMANCE.md).
+
+Durable events are delivered in event-log order. Publishers race after
+their commits (threads, processes), so an event can arrive before its
+predecessor: it names that predecessor (``previous``), and the fan-out holds
+it until the predecessor is delivered. When the predecessor does not come
+within REORDER_WAIT_SECONDS (its publisher died after committing, the
+channel layer dropped it, Redis restarted) the fan-out reads the gap from
+the event log and delivers it first: the log has every committed event.
+A late copy of an event already delivered is dropped.
 """
 
 from __future__ import annotations
@@ -16,9 +25,12 @@ import logging
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from lair.realtime import EVENTS_GROUP
+from messaging import events
 
 if TYPE_CHECKING:
     from messaging.consumers import ChatConsumer
@@ -27,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 # channels-redis forgets group members after a day; renew well before.
 GROUP_RENEW_SECONDS = 3600
+# How long an event waits for its predecessor before the gap is read from the log.
+REORDER_WAIT_SECONDS = 0.5
+# Events read from the log per query when filling a gap.
+GAP_BATCH = 500
 
 
 class Fanout:
@@ -36,6 +52,13 @@ class Fanout:
         self.sockets: set[ChatConsumer] = set()
         self.listener: asyncio.Task | None = None
         self.subscribed = asyncio.Event()
+        # Log order: the last durable event delivered, and the ones that
+        # arrived before their predecessor, by the id of that predecessor.
+        self.delivered_upto: int | None = None
+        self.waiting: dict[int, dict] = {}
+        self.gap_timer: asyncio.TimerHandle | None = None
+        self.gap_fill: asyncio.Task | None = None
+        self.order_lock = asyncio.Lock()
 
     # --- registry -------------------------------------------------------------
 
@@ -74,6 +97,12 @@ class Fanout:
         layer = get_channel_layer()
         channel = await layer.new_channel("fanout.")
         await layer.group_add(EVENTS_GROUP, channel)
+        # Events committed before now are not awaited live by any socket here
+        # (they come from history or resume): the log order starts past them.
+        try:
+            self.delivered_upto = await database_sync_to_async(events.latest_event_id)()
+        except Exception:
+            logger.exception("could not read the event log; ordering starts at the next event")
         self.subscribed.set()
         renew_at = asyncio.get_running_loop().time() + GROUP_RENEW_SECONDS
         while True:
@@ -91,6 +120,8 @@ class Fanout:
                 logger.exception("fan-out subscription failed; rejoining")
                 await asyncio.sleep(1)
                 await self._rejoin(layer, channel)
+                # Events published meanwhile are in the log, not in the layer.
+                self.fill_gap_soon(0)
                 continue
             try:
                 await self.dispatch(message)
@@ -127,6 +158,71 @@ class Fanout:
                 await consumer.end_session(message.get("session_id"), message.get("reason"))
 
     async def room_event(self, message: dict) -> None:
+        async with self.order_lock:
+            event_id, previous = message["event_id"], message.get("previous")
+            upto = self.delivered_upto
+            if upto is not None and event_id <= upto:
+                # Delivered already from the log (gap filling), or committed
+                # before this process subscribed: no socket here awaits it live.
+                return
+            if upto is not None and previous is not None and previous > upto:
+                self.waiting[previous] = message
+                self.fill_gap_soon(REORDER_WAIT_SECONDS)
+                return
+            await self.deliver_in_order(message)
+
+    async def deliver_in_order(self, message: dict) -> None:
+        """Deliver ``message``, then every held event it was the predecessor of."""
+        while message is not None:
+            await self.deliver_room_event(message)
+            self.delivered_upto = message["event_id"]
+            message = self.waiting.pop(self.delivered_upto, None)
+        if not self.waiting and self.gap_timer is not None:
+            self.gap_timer.cancel()
+            self.gap_timer = None
+
+    def fill_gap_soon(self, delay: float) -> None:
+        if self.gap_timer is None:
+            loop = asyncio.get_running_loop()
+            self.gap_timer = loop.call_later(delay, self._start_gap_fill)
+
+    def _start_gap_fill(self) -> None:
+        self.gap_timer = None
+        if self.gap_fill is None or self.gap_fill.done():
+            self.gap_fill = asyncio.ensure_future(self.fill_gap())
+
+    async def fill_gap(self) -> None:
+        """Deliver, from the event log, what is missing before the held events."""
+        async with self.order_lock:
+            if self.delivered_upto is None:
+                return
+            # Without held events (after a rejoin): whatever the log has past ours.
+            upto = max((m["event_id"] for m in self.waiting.values()), default=None)
+            budget = settings.WS_RESUME_MAX_EVENTS
+            try:
+                while budget > 0:
+                    batch = await database_sync_to_async(events.logged_messages)(
+                        self.delivered_upto, upto, limit=GAP_BATCH
+                    )
+                    for logged in batch:
+                        await self.deliver_room_event(logged)
+                        self.delivered_upto = logged["event_id"]
+                    budget -= len(batch)
+                    if len(batch) < GAP_BATCH:
+                        break
+                else:
+                    logger.warning("event gap too long at %s; clients resume", self.delivered_upto)
+            except Exception:
+                logger.exception("could not read the event gap after %s", self.delivered_upto)
+            # What is still held came after the gap (or the log was unreachable):
+            # deliver it in id order rather than hold it forever.
+            for held in sorted(self.waiting.values(), key=lambda m: m["event_id"]):
+                if held["event_id"] > self.delivered_upto:
+                    await self.deliver_room_event(held)
+                    self.delivered_upto = held["event_id"]
+            self.waiting.clear()
+
+    async def deliver_room_event(self, message: dict) -> None:
         room_id, event_id, text = message["room_id"], message["event_id"], message["text"]
         joining = message.get("subscribe_user")
         if joining is not None:

@@ -259,8 +259,8 @@ def test_a_post_is_stored_and_answered_when_the_cache_is_down(
     alice, room, settings, django_capture_on_commit_callbacks
 ):
     disconnect_redis_caches()
-    # The publish after commit waits on a watermark in the cache: an outage
-    # there must not turn a stored message into a server error.
+    # Presence, rate limits and publishing touch the cache: an outage there
+    # must not turn a stored message into a server error.
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -1,0 +1,105 @@
+"""Log order on the socket when broadcasts race or go missing.
+
+Publishers broadcast right after their commits, from many threads and
+processes, so a process can receive event 8 before event 7. These tests
+publish logged events the way another server process would (through the
+channel layer, out of order or not at all) and check what a socket sees.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lair.realtime import publish_now
+from messaging import events
+from messaging.models import Event
+from tests.realtime.conftest import post
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def log_messages(room_id: int, count: int) -> list[dict]:
+    """Append ``count`` message events to the log without broadcasting them."""
+    after = events.latest_event_id()
+    for n in range(count):
+        Event.objects.create(
+            room_id=room_id,
+            type="message.created",
+            payload=events.encode(
+                {"type": "message.created", "room_id": room_id, "message": {"content": f"m{n}"}}
+            ),
+        )
+    return events.logged_messages(after, None, limit=count)
+
+
+def contents(frames) -> list[str]:
+    return [f["message"]["content"] for f in frames]
+
+
+def test_an_event_that_arrives_before_its_predecessor_waits_for_it(connect_as, bob, room):
+    socket, _ = connect_as(bob)
+    first, second, third = log_messages(room["id"], 3)
+    publish_now(third)
+    publish_now(first)
+    publish_now(second)
+    frames = [socket.receive() for _ in range(3)]
+    assert contents(frames) == ["m0", "m1", "m2"]
+    assert [f["event_id"] for f in frames] == [m["event_id"] for m in (first, second, third)]
+    assert socket.nothing_received()
+
+
+def test_a_broadcast_that_never_comes_is_read_from_the_log(connect_as, bob, room, settings):
+    socket, _ = connect_as(bob)
+    lost, arrived = log_messages(room["id"], 2)
+    publish_now(arrived)
+    frames = [socket.receive(timeout=3) for _ in range(2)]
+    assert contents(frames) == ["m0", "m1"]
+    assert frames[0]["event_id"] == lost["event_id"]
+    # The lost broadcast turning up late is not delivered twice.
+    publish_now(lost)
+    assert socket.nothing_received(timeout=0.6)
+
+
+def test_a_departure_read_from_the_log_still_stops_the_socket(connect_as, bob, room):
+    socket, _ = connect_as(bob)
+    after = events.latest_event_id()
+    Event.objects.create(
+        room_id=room["id"],
+        target_user_id=bob.pk,
+        type="member.left",
+        payload=events.encode(
+            {"type": "member.left", "room_id": room["id"], "user": {"id": bob.pk}}
+        ),
+    )
+    left = events.logged_messages(after, None, limit=1)[0]
+    assert left["unsubscribe_user"] == bob.pk
+    (later,) = log_messages(room["id"], 1)
+    publish_now(later)  # member.left's broadcast was lost
+    assert socket.receive(timeout=3)["type"] == "member.left"
+    assert socket.nothing_received(timeout=0.6)
+
+
+def test_events_posted_concurrently_reach_a_socket_in_log_order(connect_as, alice, bob, room):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    socket, _ = connect_as(bob)
+
+    def post_and_close(n):
+        try:
+            post(alice, room["id"], f"c{n}")
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(post_and_close, range(12)))
+    frames = [socket.receive(timeout=3) for _ in range(12)]
+    ids = [f["event_id"] for f in frames]
+    assert ids == sorted(ids)
+    logged = list(
+        Event.objects.filter(room_id=room["id"], type="message.created")
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    assert ids == logged[-12:]
