@@ -28,80 +28,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
-import json
-import math
 import os
 import secrets
-import socket
 import sys
 import time
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
-API = "/api/v1"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
+from common import API, BenchmarkError, Budget
+
 SCENARIOS = ("login", "refresh", "get")
 MAX_DURATION_S = 600.0
 MAX_REQUESTS = 1_000_000
 MAX_CONCURRENCY = 512
 MAX_USERS = 64
-REQUEST_TIMEOUT_S = 30.0
+USER_AGENT = "lair-bench/1"
 # A worker whose session broke (refresh or GET) signs in again, at most this many times.
 MAX_RELOGINS_PER_WORKER = 20
 
 
-class BenchmarkError(Exception):
-    """Setup failed: the server is unreachable or refused registration or login."""
-
-
 @dataclass
-class Budget:
-    """Shared stop condition: a request count and a deadline, whichever comes first."""
-
-    max_requests: int
-    deadline: float
-    started: int = 0
-
-    def take(self) -> bool:
-        if self.started >= self.max_requests or time.perf_counter() >= self.deadline:
-            return False
-        self.started += 1
-        return True
-
-
-@dataclass
-class Result:
-    scenario: str
-    concurrency: int
-    latencies_ms: list[float] = field(default_factory=list)
-    errors: int = 0
-    error_samples: dict[str, int] = field(default_factory=dict)
-    elapsed_s: float = 0.0
+class Result(common.Result):
     server_cpu_s: float | None = None
 
-    def record(self, started: float, ok: bool, what: str = "") -> None:
-        self.latencies_ms.append((time.perf_counter() - started) * 1000.0)
-        if not ok:
-            self.errors += 1
-            if len(self.error_samples) < 10 or what in self.error_samples:
-                self.error_samples[what] = self.error_samples.get(what, 0) + 1
-
-    def summary(self) -> dict:
-        values = sorted(self.latencies_ms)
-        count = len(values)
+    def extra_summary(self, count: int) -> dict:
         return {
-            "scenario": self.scenario,
-            "concurrency": self.concurrency,
-            "count": count,
-            "errors": self.errors,
-            "p50_ms": _percentile(values, 50),
-            "p95_ms": _percentile(values, 95),
-            "p99_ms": _percentile(values, 99),
-            "max_ms": round(values[-1], 2) if values else None,
-            "rps": round(count / self.elapsed_s, 1) if self.elapsed_s > 0 else 0.0,
-            "elapsed_s": round(self.elapsed_s, 3),
             "server_cpu_ms_per_req": (
                 round(self.server_cpu_s * 1000.0 / count, 3)
                 if self.server_cpu_s is not None and count
@@ -112,7 +67,6 @@ class Result:
                 if self.server_cpu_s is not None and self.elapsed_s > 0
                 else None
             ),
-            "error_samples": self.error_samples,
         }
 
 
@@ -122,16 +76,11 @@ def process_tree_cpu_s(roots: list[int]) -> float | None:
         return None
     tick = os.sysconf("SC_CLK_TCK")
     stats = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid in common.proc_pids():
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            stats[pid] = common.proc_stat(pid)
         except OSError:
             continue
-        # fields[1] is the parent pid; fields[11], fields[12] are utime and stime.
-        stats[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
     tree, frontier = set(), [pid for pid in roots if pid in stats]
     while frontier:
         pid = frontier.pop()
@@ -142,42 +91,8 @@ def process_tree_cpu_s(roots: list[int]) -> float | None:
     return sum(stats[pid][1] for pid in tree) / tick
 
 
-def _percentile(sorted_values: list[float], pct: float) -> float | None:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return None
-    rank = max(1, math.ceil(pct / 100.0 * len(sorted_values)))
-    return round(sorted_values[rank - 1], 2)
-
-
-def check_loopback(url: str) -> str:
-    """Return the base URL without a trailing slash; refuse anything but loopback HTTP(S)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SystemExit(f"--url must be http(s)://host:port, got {url!r}")
-    host = parts.hostname
-    try:
-        infos = socket.getaddrinfo(host, parts.port or 80, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise SystemExit(f"cannot resolve {host!r}: {exc}") from exc
-    addresses = {info[4][0] for info in infos}
-    if not addresses or not all(ipaddress.ip_address(a).is_loopback for a in addresses):
-        raise SystemExit(f"refusing non-loopback target {host!r} ({', '.join(sorted(addresses))})")
-    return url.rstrip("/")
-
-
 def _what(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}"
-
-
-def _new_client(base_url: str) -> httpx.AsyncClient:
-    # One client (so one connection) per worker: no pool contention inside the generator.
-    return httpx.AsyncClient(
-        base_url=base_url,
-        timeout=REQUEST_TIMEOUT_S,
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        headers={"User-Agent": "lair-bench/1"},
-    )
 
 
 async def register_users(client: httpx.AsyncClient, count: int, password: str) -> list[str]:
@@ -198,18 +113,11 @@ async def register_users(client: httpx.AsyncClient, count: int, password: str) -
     return names
 
 
-async def login(client: httpx.AsyncClient, username: str, password: str) -> dict:
-    response = await client.post(
-        f"{API}/auth/login", json={"username": username, "password": password}
-    )
-    if response.status_code != 200:
-        raise BenchmarkError(f"login {username}: HTTP {response.status_code} {response.text[:300]}")
-    return response.json()
-
-
 @dataclass
-class Worker:
+class Worker(common.SignsInAgain):
     """One concurrent worker: its own connection and, for refresh and get, its own session."""
+
+    max_relogins = MAX_RELOGINS_PER_WORKER
 
     client: httpx.AsyncClient
     username: str
@@ -219,19 +127,8 @@ class Worker:
     relogins: int = 0
 
     async def sign_in(self) -> None:
-        tokens = await login(self.client, self.username, self.password)
+        tokens = await common.login(self.client, self.username, self.password)
         self.access, self.refresh = tokens["access"], tokens["refresh"]
-
-    async def recover(self) -> bool:
-        """Open a new session after a failure (untimed); False once the allowance is spent."""
-        if self.relogins >= MAX_RELOGINS_PER_WORKER:
-            return False
-        self.relogins += 1
-        try:
-            await self.sign_in()
-        except (BenchmarkError, httpx.HTTPError, ValueError, KeyError):
-            return False
-        return True
 
 
 async def step_login(w: Worker) -> tuple[bool, str]:
@@ -284,11 +181,11 @@ async def run_scenario(
 ) -> dict:
     step, needs_session = STEPS[name], name in NEEDS_SESSION
     workers = [
-        Worker(_new_client(base_url), usernames[i % len(usernames)], password)
+        Worker(common.new_client(base_url, USER_AGENT), usernames[i % len(usernames)], password)
         for i in range(concurrency)
     ]
     # Workers, setup logins, the warm-up and the last in-flight requests are all bounded.
-    limit = duration + warmup + REQUEST_TIMEOUT_S * 2 + 120
+    limit = duration + warmup + common.REQUEST_TIMEOUT_S * 2 + 120
 
     async def measure() -> Result:
         if needs_session:
@@ -315,14 +212,11 @@ async def run_scenario(
 
 
 async def main_async(args: argparse.Namespace) -> dict:
-    base_url = check_loopback(args.url)
+    base_url = common.check_loopback(args.url)
     password = args.password or f"Bench-{secrets.token_urlsafe(12)}"
     scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
-    async with _new_client(base_url) as client:
-        try:
-            health = await client.get(f"{API}/health")
-        except httpx.HTTPError as exc:
-            raise BenchmarkError(f"server not reachable at {base_url}: {exc}") from exc
+    async with common.new_client(base_url, USER_AGENT) as client:
+        health = await common.get_health(client, base_url)
         if health.status_code >= 500:
             # Reachable but a dependency check failed (e.g. Redis); registration will tell.
             print(f"warning: health check answered HTTP {health.status_code}", file=sys.stderr)
@@ -407,22 +301,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        import uvloop  # optional: a cheaper event loop leaves more CPU to the server
-
-        runner = uvloop.run
-    except ImportError:
-        runner = asyncio.run
-    if os.environ.get("BENCH_NO_UVLOOP"):
-        runner = asyncio.run
-    try:
-        report = runner(main_async(args))
-    except BenchmarkError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(report, indent=2))
-    return 0
+    return common.run_report(main_async(args), args.json)
 
 
 if __name__ == "__main__":

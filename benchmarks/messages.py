@@ -37,134 +37,47 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import json
 import logging
-import math
 import os
 import platform
 import random
-import socket
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
 import seed_messages
+from common import API, BenchmarkError, Budget
 
-API = "/api/v1"
 READ_SCENARIOS = ("history_latest", "history_deep", "search_rare", "search_common")
 SCENARIOS = (*READ_SCENARIOS, "post")
 MAX_DURATION_S = 300.0
 MAX_REQUESTS = 1_000_000
 MAX_CONCURRENCY = 256
-REQUEST_TIMEOUT_S = 30.0
 MAX_RELOGINS_PER_WORKER = 5
 LOGIN_PARALLELISM = 4
+USER_AGENT = "lair-bench-messages/1"
 
 
-class BenchmarkError(Exception):
-    """Setup failed: server unreachable, login refused, or the seeded data is missing."""
-
-
-@dataclass
-class Budget:
-    """Shared stop condition: a request count and a deadline, whichever comes first."""
-
-    max_requests: int
-    deadline: float
-    started: int = 0
-
-    def take(self) -> bool:
-        if self.started >= self.max_requests or time.perf_counter() >= self.deadline:
-            return False
-        self.started += 1
-        return True
+class Result(common.Result):
+    ms_digits = 1
+    elapsed_digits = 2
 
 
 @dataclass
-class Result:
-    scenario: str
-    concurrency: int
-    latencies_ms: list[float] = field(default_factory=list)
-    errors: int = 0
-    error_samples: dict[str, int] = field(default_factory=dict)
-    elapsed_s: float = 0.0
+class Worker(common.SignsInAgain):
+    """One concurrent client: its own connection and its own signed-in user.
 
-    def record(self, started: float, ok: bool, what: str = "") -> None:
-        self.latencies_ms.append((time.perf_counter() - started) * 1000.0)
-        if not ok:
-            self.errors += 1
-            if len(self.error_samples) < 10 or what in self.error_samples:
-                self.error_samples[what] = self.error_samples.get(what, 0) + 1
+    ``recover()`` signs in again after a 401.
+    """
 
-    def summary(self) -> dict:
-        values = sorted(self.latencies_ms)
-        count = len(values)
-        return {
-            "scenario": self.scenario,
-            "concurrency": self.concurrency,
-            "count": count,
-            "errors": self.errors,
-            "p50_ms": _percentile(values, 50),
-            "p95_ms": _percentile(values, 95),
-            "p99_ms": _percentile(values, 99),
-            "max_ms": round(values[-1], 1) if values else None,
-            "rps": round(count / self.elapsed_s, 1) if self.elapsed_s > 0 else 0.0,
-            "elapsed_s": round(self.elapsed_s, 2),
-            "error_samples": self.error_samples,
-        }
-
-
-def _percentile(sorted_values: list[float], pct: float) -> float | None:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return None
-    rank = max(1, math.ceil(pct / 100.0 * len(sorted_values)))
-    return round(sorted_values[rank - 1], 1)
-
-
-def check_loopback(url: str) -> str:
-    """The base URL without a trailing slash; refuse anything but loopback HTTP(S)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SystemExit(f"--url must be http(s)://host:port, got {url!r}")
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 80, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise SystemExit(f"cannot resolve {parts.hostname!r}: {exc}") from exc
-    addresses = {info[4][0] for info in infos}
-    if not addresses or not all(ipaddress.ip_address(a).is_loopback for a in addresses):
-        raise SystemExit(f"refusing non-loopback target {parts.hostname!r}")
-    return url.rstrip("/")
-
-
-def _new_client(base_url: str) -> httpx.AsyncClient:
-    # One client (one connection) per worker: no pool contention inside the generator.
-    return httpx.AsyncClient(
-        base_url=base_url,
-        timeout=REQUEST_TIMEOUT_S,
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        headers={"User-Agent": "lair-bench-messages/1"},
-    )
-
-
-async def login(client: httpx.AsyncClient, username: str, password: str) -> str:
-    response = await client.post(
-        f"{API}/auth/login", json={"username": username, "password": password}
-    )
-    if response.status_code != 200:
-        raise BenchmarkError(f"login {username}: HTTP {response.status_code} {response.text[:300]}")
-    return response.json()["access"]
-
-
-@dataclass
-class Worker:
-    """One concurrent client: its own connection and its own signed-in user."""
+    max_relogins = MAX_RELOGINS_PER_WORKER
 
     client: httpx.AsyncClient
     username: str
@@ -178,18 +91,7 @@ class Worker:
         return {"Authorization": f"Bearer {self.access}"}
 
     async def sign_in(self) -> None:
-        self.access = await login(self.client, self.username, self.password)
-
-    async def recover(self) -> bool:
-        """Sign in again after a 401 (untimed); False once the allowance is spent."""
-        if self.relogins >= MAX_RELOGINS_PER_WORKER:
-            return False
-        self.relogins += 1
-        try:
-            await self.sign_in()
-        except (BenchmarkError, httpx.HTTPError, ValueError, KeyError):
-            return False
-        return True
+        self.access = (await common.login(self.client, self.username, self.password))["access"]
 
 
 @dataclass
@@ -291,21 +193,16 @@ class CpuMeter:
         ticks: dict[int, int] = {}
         db: dict[int, int] = {}
         db_tag = f" {self.db_name} ".encode() if self.db_name else b""
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
+        for pid in common.proc_pids():
             try:
-                with open(f"/proc/{entry}/stat") as f:
-                    stat = f.read()
+                parent, used = common.proc_stat(pid)
                 cmdline = b""
                 if db_tag:
-                    with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
                         cmdline = f.read()
             except OSError:
                 continue
-            fields = stat.rsplit(")", 1)[1].split()
-            pid, used = int(entry), int(fields[11]) + int(fields[12])
-            parents[pid], ticks[pid] = int(fields[1]), used
+            parents[pid], ticks[pid] = parent, used
             if db_tag and cmdline.startswith(b"postgres:") and db_tag in cmdline:
                 db[pid] = used
         server: dict[int, int] = {}
@@ -379,7 +276,7 @@ async def run_scenario(
     name: str, workers: list[Worker], target: Target, duration: float, args, meter: CpuMeter
 ) -> dict:
     step = STEPS[name]
-    limit = duration + args.warmup + REQUEST_TIMEOUT_S * 2 + 60
+    limit = duration + args.warmup + common.REQUEST_TIMEOUT_S * 2 + 60
 
     async def measure() -> Result:
         quiet.update(await wait_for_quiet(args.quiet_wait, args.quiet_threshold))
@@ -412,7 +309,12 @@ async def make_workers(
     base_url: str, count: int, usernames: list[str], password: str
 ) -> list[Worker]:
     workers = [
-        Worker(_new_client(base_url), usernames[i % len(usernames)], password, random.Random(i))
+        Worker(
+            common.new_client(base_url, USER_AGENT),
+            usernames[i % len(usernames)],
+            password,
+            random.Random(i),
+        )
         for i in range(count)
     ]
     gate = asyncio.Semaphore(LOGIN_PARALLELISM)
@@ -434,12 +336,9 @@ async def close_workers(workers: list[Worker]) -> None:
 
 
 async def main_async(args, info: dict) -> dict:
-    base_url = check_loopback(args.url)
-    async with _new_client(base_url) as client:
-        try:
-            health = await client.get(f"{API}/health")
-        except httpx.HTTPError as exc:
-            raise BenchmarkError(f"server not reachable at {base_url}: {exc}") from exc
+    base_url = common.check_loopback(args.url)
+    async with common.new_client(base_url, USER_AGENT) as client:
+        health = await common.get_health(client, base_url)
         if health.status_code >= 500:
             raise BenchmarkError(f"health check: HTTP {health.status_code}")
     usernames = [f"{seed_messages.USER_PREFIX}{i:02d}" for i in range(info["users"])]
@@ -634,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     if not args.seed_only:
-        check_loopback(args.url)  # refuse early, before any seeding
+        common.check_loopback(args.url)  # refuse early, before any seeding
     log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
     if args.seed:
         log(f"seeding {args.messages:,} messages, {args.users} users ...")
@@ -658,22 +557,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps({"seed": info}, indent=2))
         return 0
-    try:
-        import uvloop  # optional: a cheaper event loop leaves more CPU to the server
-
-        runner = uvloop.run
-    except ImportError:
-        runner = asyncio.run
-    if os.environ.get("BENCH_NO_UVLOOP"):
-        runner = asyncio.run
-    try:
-        report = runner(main_async(args, info))
-    except BenchmarkError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(report, indent=2))
-    return 0
+    return common.run_report(main_async(args, info), args.json)
 
 
 if __name__ == "__main__":

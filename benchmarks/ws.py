@@ -69,7 +69,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import ipaddress
 import json
 import os
 import resource
@@ -89,6 +88,9 @@ import httpx
 import websockets
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import event_loop_runner, proc_stat, resolve_loopback
 
 API = "/api/v1"
 USER_PREFIX = "wsbu"
@@ -125,10 +127,10 @@ def log(*args) -> None:
 
 def require_loopback(host: str, port: int, what: str) -> None:
     try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        loopback, _ = resolve_loopback(host, port)
     except socket.gaierror as exc:
         raise SystemExit(f"cannot resolve {what} host {host!r}: {exc}") from exc
-    if not infos or not all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos):
+    if not loopback:
         raise SystemExit(f"refusing non-loopback {what} host {host!r}")
 
 
@@ -231,8 +233,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 def proc_cpu(pid: int) -> float:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return proc_stat(pid)[1] / CLK_TCK
     except (OSError, IndexError, ValueError):
         return 0.0
 
@@ -1242,17 +1243,11 @@ def main(argv=None) -> int:
     if args.posters == 0:
         args.scenarios = ",".join(s for s in args.scenarios.split(",") if s == "open")
     raise_fd_limit(args.sockets + 256)
-    try:
-        import uvloop
-
-        runner = uvloop.run
-    except ImportError:
-        runner = asyncio.run
 
     async def bounded():
         return await asyncio.wait_for(run(args), args.max_runtime + 180)
 
-    result = runner(bounded())
+    result = event_loop_runner()(bounded())
     if args.json:
         print(json.dumps(result, indent=1))
     else:
