@@ -9,23 +9,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from lair.errors import DomainError, ValidationError
+from lair.errors import PayloadTooLarge, UnsupportedMediaType, ValidationError
 
 ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
 # Decompression bombs: refuse images whose pixel count is absurd for an avatar.
 MAX_PIXELS = 40_000_000
-
-
-class UnsupportedImage(DomainError):
-    status_code = 415
-    code = "unsupported_media_type"
-    default_message = "Avatars must be PNG, JPEG, WebP or GIF images."
-
-
-class ImageTooLarge(DomainError):
-    status_code = 413
-    code = "payload_too_large"
-    default_message = "Avatars are at most 2 MB."
+UNSUPPORTED_MESSAGE = "Avatars must be PNG, JPEG, WebP or GIF images."
 
 
 def normalized_avatar(upload) -> ContentFile:
@@ -36,7 +25,7 @@ def normalized_avatar(upload) -> ContentFile:
     animation is kept.
     """
     if upload.size > settings.AVATAR_MAX_BYTES:
-        raise ImageTooLarge(
+        raise PayloadTooLarge(
             f"Avatars are at most {settings.AVATAR_MAX_BYTES} bytes.",
             details={"limit": settings.AVATAR_MAX_BYTES},
         )
@@ -51,9 +40,9 @@ def normalized_avatar(upload) -> ContentFile:
             "This image has too many pixels.", details={"avatar": ["Too big."]}
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise UnsupportedImage() from exc
+        raise UnsupportedMediaType(UNSUPPORTED_MESSAGE) from exc
     if kind not in ACCEPTED_FORMATS:
-        raise UnsupportedImage()
+        raise UnsupportedMediaType(UNSUPPORTED_MESSAGE)
     if width * height > MAX_PIXELS:
         raise ValidationError("This image has too many pixels.", details={"avatar": ["Too big."]})
     try:

@@ -68,6 +68,18 @@ class Conflict(DomainError):
     default_message = "The request conflicts with the current state."
 
 
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "payload_too_large"
+    default_message = "The request is too large."
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+    code = "unsupported_media_type"
+    default_message = "This media type is not supported."
+
+
 class RateLimited(DomainError):
     status_code = 429
     code = "rate_limited"
@@ -99,7 +111,7 @@ _DRF_CODES = {
     drf.NotFound: "not_found",
     drf.MethodNotAllowed: "method_not_allowed",
     drf.NotAcceptable: "not_acceptable",
-    drf.UnsupportedMediaType: "unsupported_media_type",
+    drf.UnsupportedMediaType: UnsupportedMediaType.code,
     drf.Throttled: "rate_limited",
 }
 
@@ -127,8 +139,8 @@ def _drf_code(exc: drf.APIException) -> str:
     for cls in type(exc).__mro__:
         if cls in _DRF_CODES:
             return _DRF_CODES[cls]
-    if exc.status_code == 413:
-        return "payload_too_large"
+    if exc.status_code == PayloadTooLarge.status_code:
+        return PayloadTooLarge.code
     return "server_error" if exc.status_code >= 500 else "error"
 
 

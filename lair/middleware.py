@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from lair.errors import json_error
+from lair.errors import PayloadTooLarge, json_error
 
 
 class RequestSizeLimitMiddleware:
@@ -32,8 +32,8 @@ class RequestSizeLimitMiddleware:
         )
         if size > limit:
             return json_error(
-                413,
-                "payload_too_large",
+                PayloadTooLarge.status_code,
+                PayloadTooLarge.code,
                 f"The request body is larger than {limit} bytes.",
                 {"limit": limit},
             )
