@@ -9,7 +9,9 @@ Commit order: on PostgreSQL two transactions can take ids 7 and 8 and
 commit 8 first; a client that saw 8 and resumes "after 8" would never get 7.
 Appending takes a transaction-scoped advisory lock first, so event ids are
 handed out one transaction at a time, in commit order. The lock is taken as
-the last step of the transaction, which keeps the serialized section short.
+the last step of the transaction, with the predecessor lookup and the insert
+in the same server-side call (migration 0004): the serialized section is
+that call and COMMIT.
 SQLite serializes writers already (IMMEDIATE transactions).
 
 Publish order: commits are ordered, but the broadcasts after them race
@@ -63,10 +65,22 @@ def with_event_id(event_id: int, payload: str) -> str:
     return f'{{"event_id":{int(event_id)},{payload[1:]}'
 
 
-def _serialize_event_ids() -> None:
+def _append(room_id: int, target_user_id: int | None, type: str, payload: str):
+    """Insert the event; returns (its id, the id of the event before it in the log)."""
     if connection.vendor == "postgresql":
+        # Lock, predecessor and insert in one round trip (migration 0004).
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_LOG_LOCK])
+            cursor.execute(
+                "SELECT event_id, previous_id FROM lair_append_event(%s, %s, %s, %s, %s, %s)",
+                [EVENT_LOG_LOCK, room_id, target_user_id, type, payload, timezone.now()],
+            )
+            return cursor.fetchone()
+    # SQLite: the IMMEDIATE transaction already holds the only write lock.
+    previous = latest_event_id() or None
+    event = Event.objects.create(
+        room_id=room_id, target_user_id=target_user_id, type=type, payload=payload
+    )
+    return event.pk, previous
 
 
 def record(
@@ -84,17 +98,13 @@ def record(
     """
     assert type in DURABLE_TYPES, type
     payload = encode({"type": type, "room_id": room_id, **fields})
-    _serialize_event_ids()
-    previous = latest_event_id() or None
-    event = Event.objects.create(
-        room_id=room_id, target_user_id=target_user_id, type=type, payload=payload
-    )
+    event_id, previous = _append(room_id, target_user_id, type, payload)
     message = room_event_message(
-        event.pk, previous, room_id, type, target_user_id, payload, room_gone=room_gone
+        event_id, previous, room_id, type, target_user_id, payload, room_gone=room_gone
     )
     # Published at once after commit; the fan-out restores the log order.
     transaction.on_commit(lambda: publish_now(message), robust=True)
-    return event.pk
+    return event_id
 
 
 def room_event_message(

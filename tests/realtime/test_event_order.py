@@ -103,3 +103,26 @@ def test_events_posted_concurrently_reach_a_socket_in_log_order(connect_as, alic
         .values_list("id", flat=True)
     )
     assert ids == logged[-12:]
+
+
+def test_concurrent_appends_each_name_the_event_before_them(transactional_db):
+    """The chain the fan-out orders by: under concurrent writers, no link skipped or shared."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections, transaction
+
+    def append_some(worker):
+        appended = []
+        try:
+            for _ in range(10):
+                with transaction.atomic():
+                    appended.append(events._append(worker, None, "read", "{}"))
+        finally:
+            connections.close_all()
+        return appended
+
+    start = events.latest_event_id()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        links = sorted(link for chunk in pool.map(append_some, range(8)) for link in chunk)
+    ids = [event_id for event_id, _ in links]
+    assert [previous or 0 for _, previous in links] == [start, *ids[:-1]]
