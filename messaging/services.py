@@ -68,9 +68,18 @@ def _mentioned_members(message: Message) -> list[int]:
     )
 
 
-def _store_mentions(message: Message) -> list[int]:
+def _store_mentions(message: Message, *, new: bool = False) -> list[int]:
+    """Store the mentions of ``message``'s text; returns the mentioned members' ids.
+
+    A ``new`` message has no mention rows yet: nothing to delete, and text
+    without ``@name`` costs no query at all. An edited one drops the mentions
+    its new text no longer has.
+    """
     user_ids = _mentioned_members(message)
-    Mention.objects.filter(message=message).exclude(user_id__in=user_ids).delete()
+    if not new:
+        Mention.objects.filter(message=message).exclude(user_id__in=user_ids).delete()
+    if not user_ids:
+        return []
     Mention.objects.bulk_create(
         [Mention(message=message, user_id=uid, room_id=message.room_id) for uid in user_ids],
         ignore_conflicts=True,
@@ -130,7 +139,7 @@ def post_message(
             )
             if parent is not None:
                 Message.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-            mention_ids = _store_mentions(message)
+            mention_ids = _store_mentions(message, new=True)
             payload = selectors.new_message_dict(message, actor, mention_ids)
             # The API shape as broadcast: the view answers with it, no re-read.
             message.payload = payload
