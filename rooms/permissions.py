@@ -136,15 +136,26 @@ def room_access(user: User, room: Room) -> RoomAccess:
 
 
 def visible_room(user: User, room_id: int, *, for_update: bool = False) -> RoomAccess:
-    """The room if ``user`` may see it, with their access; otherwise 404."""
-    rooms = Room.objects.all()
+    """The room if ``user`` may see it, with their access; otherwise 404.
+
+    A member's room and membership come in one query; a non-member's room in
+    a second one. ``for_update`` locks the room first and reads the
+    membership after the lock is granted, in its own statement: read in the
+    same statement as the lock, the membership would come from before the
+    wait and miss a role change or removal the previous holder committed.
+    """
     if for_update:
-        rooms = rooms.select_for_update()
-    room = rooms.filter(pk=room_id).first()
-    if room is None:
-        raise NotFound("Room not found.")
-    access = room_access(user, room)
-    if not access.can_see:
+        room = Room.objects.select_for_update().filter(pk=room_id).first()
+        access = room_access(user, room) if room is not None else None
+    else:
+        membership = (
+            Membership.objects.select_related("room").filter(room_id=room_id, user=user).first()
+        )
+        if membership is not None:
+            return RoomAccess(user=user, room=membership.room, membership=membership)
+        room = Room.objects.filter(pk=room_id).first()
+        access = RoomAccess(user=user, room=room, membership=None) if room is not None else None
+    if access is None or not access.can_see:
         raise NotFound("Room not found.")
     return access
 

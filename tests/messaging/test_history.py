@@ -199,8 +199,9 @@ def decorated_history(room_id: int, author, others: list, count: int) -> None:
         Mention.objects.create(message=message, user=others[0], room_id=room_id)
 
 
-# Room, membership, the page of messages with authors, its reactions, its mentions.
-HISTORY_PAGE_QUERIES = 5
+# Membership with its room, the page of messages with authors, its
+# reactions, its mentions.
+HISTORY_PAGE_QUERIES = 4
 
 
 @pytest.mark.parametrize("count", [5, 50])
