@@ -199,9 +199,9 @@ def decorated_history(room_id: int, author, others: list, count: int) -> None:
         Mention.objects.create(message=message, user=others[0], room_id=room_id)
 
 
-# Membership with its room, the page of messages with authors, its
-# reactions, its mentions.
-HISTORY_PAGE_QUERIES = 4
+# Membership with its room, the page of messages with authors, and its
+# reactions and mentions together.
+HISTORY_PAGE_QUERIES = 3
 
 
 @pytest.mark.parametrize("count", [5, 50])
