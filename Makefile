@@ -18,9 +18,11 @@ install: $(STAMP)
 
 # One process: the default in-memory channel layer does not cross processes.
 # DEBUG defaults on here so that no SECRET_KEY is needed on a fresh machine.
+# No permessage-deflate: it doubles the CPU per delivery (lair/workers.py).
 run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/uvicorn lair.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+	DEBUG=$${DEBUG:-true} $(BIN)/uvicorn lair.asgi:application --host $(HOST) --port $(PORT) \
+		--lifespan off --ws-per-message-deflate false
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
