@@ -132,11 +132,16 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="lair"),
         }
     }
-    # "core" (RedisChannelLayer: lists per channel, capacity and expiry) or
-    # "pubsub" (RedisPubSubChannelLayer). Each process holds one subscription
-    # (messaging/fanout.py), so its channel sees every event: capacity is per
-    # process, not per socket. Why this default: docs/PERFORMANCE.md.
-    CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="core")
+    # "pubsub" (RedisPubSubChannelLayer, the default) or "core"
+    # (RedisChannelLayer: lists per channel, capacity and expiry). Each process
+    # holds one subscription (messaging/fanout.py), so its channel sees every
+    # event. Measured (benchmarks/RESULTS-ws.md): the same cost per delivery,
+    # equal or more deliveries/s, and none of core's read-timeout failures;
+    # both recover from a Redis restart (events missed meanwhile come from the
+    # event log).
+    CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="") or "pubsub"
+    if CHANNEL_LAYER not in ("pubsub", "core"):
+        raise ImproperlyConfigured(f"CHANNEL_LAYER is 'pubsub' or 'core', not {CHANNEL_LAYER!r}.")
     if CHANNEL_LAYER == "pubsub":
         CHANNEL_LAYERS = {
             "default": {
@@ -148,11 +153,17 @@ if REDIS_URL:
             }
         }
     else:
+        # core blocks up to 5 s in BZPOPMIN; redis-py's 5 s socket timeout
+        # would fail every read on an idle channel (a 1 s delivery stall, a
+        # message lost if popped just then). Its pool cap of 100 failed
+        # group_send under a connect storm.
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
                 "CONFIG": {
-                    "hosts": [REDIS_URL],
+                    "hosts": [
+                        {"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}
+                    ],
                     "prefix": env.str("CHANNEL_LAYER_PREFIX", default="lair"),
                     "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=10000),
                     "expiry": env.int("CHANNEL_LAYER_EXPIRY", default=60),
