@@ -1,8 +1,10 @@
 """Presence: who is online, kept in the cache so that every server process agrees.
 
 Each open socket counts once in ``presence:sockets:<user id>``; the count has
-a time-to-live that open sockets refresh, so a crashed process cannot keep a
-user online forever. ``away`` is what the client says; ``offline`` is no socket.
+a time-to-live that each server process refreshes for the users it holds
+sockets of (messaging/fanout.py, all of them in one round trip), so a
+crashed process cannot keep a user online forever. ``away`` is what the
+client says; ``offline`` is no socket.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
@@ -37,7 +40,7 @@ def _forget_client(*, setting, **kwargs):
 
 
 setting_changed.connect(_forget_client)
-SOCKETS_TTL = 120  # seconds; open sockets refresh it every heartbeat
+SOCKETS_TTL = 120  # seconds; refreshed every SOCKETS_TTL / 4 while a socket is open
 STATUS_TTL = 7 * 24 * 3600
 
 
@@ -70,8 +73,25 @@ def socket_opened(user_id: int) -> bool:
     return count == 1
 
 
-def socket_alive(user_id: int) -> None:
-    _cache().touch(_sockets_key(user_id), SOCKETS_TTL)
+def refresh_seconds() -> float:
+    """How often a server process refreshes the counts of its users."""
+    return SOCKETS_TTL / 4
+
+
+def sockets_alive(user_ids) -> None:
+    """Refresh the socket counts of these users: one round trip on Redis."""
+    client = _cache()
+    keys = [_sockets_key(uid) for uid in user_ids]
+    if isinstance(client, RedisCache):
+        # Django's cache touches one key per call; a pipeline does them all.
+        redis = client._cache.get_client(write=True)
+        with redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.expire(client.make_and_validate_key(key), SOCKETS_TTL)
+            pipe.execute()
+    else:
+        for key in keys:
+            client.touch(key, SOCKETS_TTL)
 
 
 def socket_closed(user_id: int) -> int:

@@ -38,7 +38,8 @@ TYPING_REFRESH_SECONDS = 2.0
 SEEN_EVENT_IDS = 10_000
 RESUME_BATCH = 500
 
-# Presence tasks that outlive their socket (the offline grace period).
+# Presence tasks that outlive their socket (the offline grace period), and
+# idle closes.
 _background: set[asyncio.Task] = set()
 
 
@@ -126,7 +127,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user, self.session_id = user, session_id
         for task in self.tasks:
             task.cancel()
-        self.tasks = [asyncio.ensure_future(self.heartbeat())]
+        self.tasks = []
         room_ids = await database_sync_to_async(_member_room_ids)(user.pk)
         self.rooms = set(room_ids)
         self.fanout = local_fanout()
@@ -168,17 +169,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         for room_id in room_ids:
             await apublish({"type": "room.ephemeral", "room_id": room_id, "text": frame})
-
-    async def heartbeat(self):
-        """Close sockets that stay silent past the idle timeout; keep presence alive."""
-        timeout = settings.WS_IDLE_TIMEOUT_SECONDS
-        interval = max(0.5, min(15.0, timeout / 3))
-        while True:
-            await asyncio.sleep(interval)
-            if self.loop.time() - self.last_frame_at > timeout:
-                await self.close(CLOSE_IDLE, "idle timeout")
-                return
-            await sync_to_async(presence.socket_alive)(self.user.pk)
 
     # --- frames from the client ----------------------------------------------
 
@@ -338,6 +328,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def deliver_event(self, event_id: int, text: str):
         if self.remember(event_id):
             await self.deliver(text)
+
+    def idle_timeout(self) -> None:
+        """Silent for too long (the fan-out's sweep): stop delivering and close."""
+        if self.fanout is not None:
+            self.fanout.unregister(self)
+        _spawn(self.close(CLOSE_IDLE, "idle timeout"))
 
     def leave_room(self, room_id: int):
         self.rooms.discard(room_id)

@@ -16,6 +16,11 @@ within REORDER_WAIT_SECONDS (its publisher died after committing, the
 channel layer dropped it, Redis restarted) the fan-out reads the gap from
 the event log and delivers it first: the log has every committed event.
 A late copy of an event already delivered is dropped.
+
+The fan-out also does, once per process, what each socket would otherwise
+do on its own timer: it refreshes the presence of every user with a socket
+here in one cache round trip, and closes sockets silent past
+WS_IDLE_TIMEOUT_SECONDS.
 """
 
 from __future__ import annotations
@@ -25,10 +30,12 @@ import logging
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from accounts import presence
 from lair.realtime import EVENTS_GROUP
 from messaging import events
 
@@ -52,6 +59,9 @@ class Fanout:
         self.sockets: set[ChatConsumer] = set()
         self.listener: asyncio.Task | None = None
         self.subscribed = asyncio.Event()
+        # Once per process instead of a timer per socket.
+        self.presence_keeper: asyncio.Task | None = None
+        self.idle_sweeper: asyncio.Task | None = None
         # Log order: the last durable event delivered, and the ones that
         # arrived before their predecessor, by the id of that predecessor.
         self.delivered_upto: int | None = None
@@ -67,6 +77,10 @@ class Fanout:
         if self.listener is None or self.listener.done():
             self.subscribed.clear()
             self.listener = asyncio.ensure_future(self.listen())
+        if self.presence_keeper is None or self.presence_keeper.done():
+            self.presence_keeper = asyncio.ensure_future(self.keep_presence())
+        if self.idle_sweeper is None or self.idle_sweeper.done():
+            self.idle_sweeper = asyncio.ensure_future(self.sweep_idle())
         await self.subscribed.wait()
         self.sockets.add(consumer)
         self.users[user_id].add(consumer)
@@ -90,6 +104,30 @@ class Fanout:
             members.discard(consumer)
             if not members:
                 del self.rooms[room_id]
+
+    # --- housekeeping, once per process ------------------------------------------
+
+    async def keep_presence(self) -> None:
+        """Refresh the presence of every user with a socket here, in one cache call."""
+        while True:
+            await asyncio.sleep(presence.refresh_seconds())
+            user_ids = list(self.users)
+            if not user_ids:
+                continue
+            try:
+                await sync_to_async(presence.sockets_alive)(user_ids)
+            except Exception:  # the cache is down: try again next time
+                logger.exception("could not refresh the presence of %d users", len(user_ids))
+
+    async def sweep_idle(self) -> None:
+        """Close sockets silent for longer than WS_IDLE_TIMEOUT_SECONDS."""
+        loop = asyncio.get_running_loop()
+        while True:
+            timeout = settings.WS_IDLE_TIMEOUT_SECONDS
+            await asyncio.sleep(max(0.5, min(15.0, timeout / 3)))
+            silent_since = loop.time() - timeout
+            for consumer in [c for c in self.sockets if c.last_frame_at < silent_since]:
+                consumer.idle_timeout()
 
     # --- the subscription -----------------------------------------------------
 

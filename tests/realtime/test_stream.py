@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -345,6 +346,29 @@ def test_a_second_socket_keeps_the_user_online(connect_as, alice, bob, room, set
     assert watcher.nothing_received(timeout=0.6)
     assert client_for(bob).get(f"/api/v1/users/{alice.pk}").json()["presence"] == "online"
     second.disconnect()
+
+
+def test_each_process_refreshes_the_presence_of_all_its_users_at_once(
+    connect_as, alice, bob, room, monkeypatch
+):
+    from accounts import presence
+
+    monkeypatch.setattr(presence, "SOCKETS_TTL", 1)  # refreshed every 0.25 s
+    refreshed = []
+    refresh = presence.sockets_alive
+    monkeypatch.setattr(
+        presence,
+        "sockets_alive",
+        lambda user_ids: (refreshed.append(sorted(user_ids)), refresh(user_ids)),
+    )
+    connect_as(alice)
+    connect_as(alice)
+    connect_as(bob)
+    time.sleep(2)  # twice the time-to-live
+    assert presence.presence_many([alice.pk, bob.pk]) == {alice.pk: "online", bob.pk: "online"}
+    # One call for all the users of the process, not one per socket.
+    assert refreshed[-1] == sorted([alice.pk, bob.pk])
+    assert 4 <= len(refreshed) <= 10
 
 
 # --- resume -------------------------------------------------------------------------

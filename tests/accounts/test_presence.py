@@ -1,0 +1,37 @@
+"""Presence counts in the cache: they live while refreshed and expire when not."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from accounts import presence
+
+
+@pytest.fixture
+def short_ttl(monkeypatch):
+    monkeypatch.setattr(presence, "SOCKETS_TTL", 1)
+
+
+def test_refreshing_keeps_the_counts_of_every_user_alive(short_ttl):
+    for user_id in (101, 102):
+        assert presence.socket_opened(user_id)
+    time.sleep(0.6)
+    presence.sockets_alive([101, 102])
+    time.sleep(0.6)  # past the first time-to-live
+    assert presence.presence_many([101, 102]) == {101: "online", 102: "online"}
+    # A process that stops refreshing (it crashed) does not keep them online.
+    time.sleep(1.1)
+    assert presence.presence_many([101, 102]) == {101: "offline", 102: "offline"}
+
+
+def test_refreshing_does_not_bring_back_a_user_who_left(short_ttl):
+    presence.socket_opened(103)
+    assert presence.socket_closed(103) == 0
+    presence.sockets_alive([103])
+    assert presence.open_sockets(103) == 0
+
+
+def test_the_refresh_interval_leaves_room_within_the_time_to_live():
+    assert presence.refresh_seconds() * 3 <= presence.SOCKETS_TTL
