@@ -222,6 +222,11 @@ WS_AUTH_TIMEOUT_SECONDS = env.float("WS_AUTH_TIMEOUT_SECONDS", default=10.0)
 WS_IDLE_TIMEOUT_SECONDS = env.float("WS_IDLE_TIMEOUT_SECONDS", default=90.0)
 WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=16 * 1024)
 WS_RESUME_MAX_EVENTS = env.int("WS_RESUME_MAX_EVENTS", default=5000)
+# A socket whose client stops reading: frames queue behind its blocked write;
+# it is closed (4008, the client resumes) once a write has waited this long
+# or this many frames are queued.
+WS_SEND_TIMEOUT_SECONDS = env.float("WS_SEND_TIMEOUT_SECONDS", default=20.0)
+WS_SEND_BACKLOG = env.int("WS_SEND_BACKLOG", default=1000)
 TYPING_TIMEOUT_SECONDS = env.float("TYPING_TIMEOUT_SECONDS", default=6.0)
 PRESENCE_GRACE_SECONDS = env.float("PRESENCE_GRACE_SECONDS", default=5.0)
 # Avatars: largest upload accepted and the square size they are stored at.

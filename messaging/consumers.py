@@ -6,13 +6,19 @@ A consumer has no channel of its own. Its handlers never touch the ORM
 directly, so dispatch skips Channels' per-message thread hop
 (``aclose_old_connections``); every database call goes through
 ``database_sync_to_async``, which closes stale connections itself.
+
+Frames go out through the ASGI server's own ``send`` (lair.asgi.KeepServerSend)
+and never wait for the client: a write the socket cannot take yet carries on
+in a task with the frames after it queued behind it (``push``), so a client
+that stops reading holds up nobody else. Idle sockets and presence are looked
+after once per process, by the fan-out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 
 import orjson
 from asgiref.sync import sync_to_async
@@ -34,12 +40,16 @@ logger = logging.getLogger(__name__)
 CLOSE_AUTH_FAILED = 4001
 CLOSE_SESSION_ENDED = 4003
 CLOSE_IDLE = 4000
+CLOSE_TOO_SLOW = 4008
 TYPING_REFRESH_SECONDS = 2.0
 SEEN_EVENT_IDS = 10_000
 RESUME_BATCH = 500
 
+# Where lair.asgi.KeepServerSend puts the ASGI server's own ``send``.
+SERVER_SEND = "lair.server_send"
+
 # Presence tasks that outlive their socket (the offline grace period), and
-# idle closes.
+# closes that wait for a slow client.
 _background: set[asyncio.Task] = set()
 
 
@@ -48,6 +58,41 @@ def _spawn(coro) -> asyncio.Task:
     _background.add(task)
     task.add_done_callback(_background.discard)
     return task
+
+
+class _Resumed:
+    """Await a coroutine that has already run up to its first suspension.
+
+    ``push`` runs a write by hand (``coro.send(None)``) so that a write the
+    server takes at once, nearly all of them, costs no task and no timer. A
+    write that has to wait is handed to a task through this, and carries on
+    exactly as if that task had started it: what the coroutine yielded goes
+    to the task, what the task sends or throws goes back to the coroutine.
+    """
+
+    __slots__ = ("coro", "yielded")
+
+    def __init__(self, coro, yielded):
+        self.coro, self.yielded = coro, yielded
+
+    def __await__(self):
+        coro, yielded = self.coro, self.yielded
+        while True:
+            try:
+                sent = yield yielded
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # cancelled: the coroutine decides
+                try:
+                    yielded = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    yielded = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
 
 
 def _authenticate_token(raw) -> tuple[User, int]:
@@ -105,6 +150,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.loop = asyncio.get_running_loop()
         self.last_frame_at = self.loop.time()
         self.tasks: list[asyncio.Task] = []
+        # Writes: the server's own send; frames waiting behind a blocked
+        # write (None while writes go straight through) and the task that
+        # writes them; set once the socket is being closed.
+        self.server_send = self.scope.get(SERVER_SEND) or self.base_send
+        self.backlog: deque[dict] | None = None
+        self.writer: asyncio.Task | None = None
+        self.closing = False
         await self.accept()
         scope_user = self.scope.get("user")
         browser_user = (
@@ -133,16 +185,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.fanout = local_fanout()
         await self.fanout.register(self, user.pk, room_ids)
         came_online = await sync_to_async(presence.socket_opened)(user.pk)
-        await self.send_frame({"type": "ready", "user": _profile(user), "rooms": sorted(room_ids)})
+        self.send_frame({"type": "ready", "user": _profile(user), "rooms": sorted(room_ids)})
         held, self.held = self.held, None
         for text in held:
-            await self.deliver(text)
+            self.deliver(text)
         if came_online:
             await self.broadcast_presence(presence.ONLINE, None)
 
     async def disconnect(self, code):
-        for task in [*self.tasks, *self.typing_tasks.values()]:
-            task.cancel()
+        self.closing, self.backlog = True, None
+        for task in [*self.tasks, *self.typing_tasks.values(), self.writer]:
+            if task is not None:
+                task.cancel()
         if self.fanout is not None:
             self.fanout.unregister(self)
         if self.user is None:
@@ -175,20 +229,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         self.last_frame_at = self.loop.time()
         if text_data is None:
-            await self.send_error("unsupported_frame", "Send JSON text frames.")
+            self.send_error("unsupported_frame", "Send JSON text frames.")
             return
         if len(text_data) > settings.WS_MAX_FRAME_BYTES:
-            await self.send_error(
+            self.send_error(
                 "payload_too_large", f"Frames are at most {settings.WS_MAX_FRAME_BYTES} bytes."
             )
             return
         try:
             frame = orjson.loads(text_data)
         except orjson.JSONDecodeError:
-            await self.send_error("parse_error", "The frame is not valid JSON.")
+            self.send_error("parse_error", "The frame is not valid JSON.")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self.send_error("validation_error", "A frame is an object with a 'type'.")
+            self.send_error("validation_error", "A frame is an object with a 'type'.")
             return
         kind = frame["type"]
         if self.user is None:
@@ -199,7 +253,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         handler = self.FRAME_HANDLERS.get(kind)
         if handler is None:
-            await self.send_error("unknown_type", f"Unknown frame type {kind!r}.")
+            self.send_error("unknown_type", f"Unknown frame type {kind!r}.")
             return
         await handler(self, frame)
 
@@ -212,21 +266,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.start(user, session_id=session_id)
 
     async def on_auth(self, frame):
-        await self.send_error("already_authenticated", "This socket is already authenticated.")
+        self.send_error("already_authenticated", "This socket is already authenticated.")
 
     async def on_ping(self, frame):
         pong = {"type": "pong"}
         if "id" in frame:
             pong["id"] = frame["id"]
-        await self.send_frame(pong)
+        self.send_frame(pong)
 
     async def on_typing(self, frame):
         room_id, state = frame.get("room_id"), frame.get("state", "start")
         if state not in ("start", "stop"):
-            await self.send_error("validation_error", "state is 'start' or 'stop'.")
+            self.send_error("validation_error", "state is 'start' or 'stop'.")
             return
         if room_id not in self.rooms:
-            await self.send_error("not_found", "You are not a member of that room.")
+            self.send_error("not_found", "You are not a member of that room.")
             return
         existing = self.typing_tasks.pop(room_id, None)
         if existing is not None:
@@ -260,7 +314,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def on_presence(self, frame):
         status = frame.get("status")
         if status not in (presence.ONLINE, presence.AWAY):
-            await self.send_error("validation_error", "status is 'online' or 'away'.")
+            self.send_error("validation_error", "status is 'online' or 'away'.")
             return
         await sync_to_async(presence.set_status)(self.user.pk, status)
         await self.broadcast_presence(status, None)
@@ -275,10 +329,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def on_resume(self, frame):
         after = frame.get("after")
         if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-            await self.send_error("validation_error", "'after' is the last event_id you saw.")
+            self.send_error("validation_error", "'after' is the last event_id you saw.")
             return
         if not await database_sync_to_async(events.can_resume_from)(after):
-            await self.send_frame({"type": "resync_required"})
+            self.send_frame({"type": "resync_required"})
             return
         last, sent = after, 0
         while True:
@@ -288,14 +342,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
             for event_id, _room_id, payload in batch:
                 last = event_id
                 if self.remember(event_id):
-                    await self.send(text_data=events.with_event_id(event_id, payload))
+                    self.push(
+                        {"type": "websocket.send", "text": events.with_event_id(event_id, payload)}
+                    )
                     sent += 1
+                    if self.writer is not None:
+                        # The client reads slower than the replay: keep its pace
+                        # rather than fill the backlog (and be closed for it).
+                        await asyncio.wait([self.writer])
+                        if self.closing:
+                            return
             if len(batch) < RESUME_BATCH:
                 break
             if sent >= settings.WS_RESUME_MAX_EVENTS:
-                await self.send_frame({"type": "resync_required"})
+                self.send_frame({"type": "resync_required"})
                 return
-        await self.send_frame({"type": "resumed", "last_event_id": last})
+        self.send_frame({"type": "resumed", "last_event_id": last})
 
     FRAME_HANDLERS = {
         "auth": on_auth,
@@ -316,24 +378,80 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.seen.popitem(last=False)
         return True
 
-    async def deliver(self, text: str):
+    def deliver(self, text: str) -> None:
+        """Write a frame from the fan-out (held back until the ready frame is out)."""
         if self.held is not None:
             self.held.append(text)
             return
+        self.push({"type": "websocket.send", "text": text})
+
+    def push(self, frame: dict) -> None:
+        """Write ``frame`` (a ``websocket.send`` message) without waiting for the client.
+
+        The server takes nearly every write at once: it is done before this
+        returns. A write it cannot take yet (the client stopped reading and
+        the buffers are full) carries on in a task, and the frames after it
+        queue behind it, in order. A socket that stays blocked for
+        WS_SEND_TIMEOUT_SECONDS, or falls WS_SEND_BACKLOG frames behind, is
+        closed with 4008; its client reconnects and resumes.
+        """
+        backlog = self.backlog
+        if backlog is not None:
+            if len(backlog) >= settings.WS_SEND_BACKLOG:
+                self.shut(CLOSE_TOO_SLOW, "too far behind")
+            else:
+                backlog.append(frame)
+            return
+        if self.closing:
+            return
         try:
-            await self.send(text_data=text)
+            write = self.server_send(frame)
+            # Run the write up to its end, or up to where it has to wait.
+            blocked = _Resumed(write, write.send(None)) if asyncio.iscoroutine(write) else write
+        except StopIteration:
+            return  # written
         except Exception:  # the client went away mid-write; disconnect cleans up
-            logger.debug("could not deliver to a closing socket", exc_info=True)
+            logger.debug("could not write to a closing socket", exc_info=True)
+            return
+        self.backlog = deque()
+        self.writer = asyncio.ensure_future(self.write_backlog(blocked))
 
-    async def deliver_event(self, event_id: int, text: str):
-        if self.remember(event_id):
-            await self.deliver(text)
+    async def write_backlog(self, blocked):
+        """Finish the blocked write, then the frames queued behind it."""
+        timeout = settings.WS_SEND_TIMEOUT_SECONDS
+        try:
+            async with asyncio.timeout(timeout):
+                await blocked
+            while self.backlog:
+                async with asyncio.timeout(timeout):
+                    await self.server_send(self.backlog.popleft())
+        except TimeoutError:
+            self.shut(CLOSE_TOO_SLOW, "too slow")
+            return
+        except Exception:
+            logger.debug("could not write to a closing socket", exc_info=True)
+        self.backlog, self.writer = None, None
 
-    def idle_timeout(self) -> None:
-        """Silent for too long (the fan-out's sweep): stop delivering and close."""
+    def shut(self, code: int, reason: str) -> None:
+        """Stop writing to this socket and close it; the close waits in a task."""
+        if self.closing:
+            return
+        self.closing, self.backlog = True, None
         if self.fanout is not None:
             self.fanout.unregister(self)
-        _spawn(self.close(CLOSE_IDLE, "idle timeout"))
+        writer, self.writer = self.writer, None
+        if writer is not None and writer is not asyncio.current_task():
+            writer.cancel()
+        _spawn(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await self.close(code, reason)
+        except Exception:
+            logger.debug("could not close a closing socket", exc_info=True)
+
+    def idle_timeout(self) -> None:
+        self.shut(CLOSE_IDLE, "idle timeout")
 
     def leave_room(self, room_id: int):
         self.rooms.discard(room_id)
@@ -343,14 +461,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.fanout is not None:
             self.fanout.unfollow(self, room_id)
 
-    async def end_session(self, session_id: int | None, reason: str | None):
+    def end_session(self, session_id: int | None, reason: str | None) -> None:
         if session_id is None or session_id == self.session_id:
-            await self.close(CLOSE_SESSION_ENDED, reason or "session ended")
+            self.shut(CLOSE_SESSION_ENDED, reason or "session ended")
 
     # --- helpers ---------------------------------------------------------------
 
-    async def send_frame(self, frame: dict):
-        await self.send(text_data=events.encode(frame))
+    def send_frame(self, frame: dict) -> None:
+        self.push({"type": "websocket.send", "text": events.encode(frame)})
 
-    async def send_error(self, code: str, message: str):
-        await self.send_frame({"type": "error", "code": code, "message": message})
+    def send_error(self, code: str, message: str) -> None:
+        self.send_frame({"type": "error", "code": code, "message": message})

@@ -17,6 +17,11 @@ channel layer dropped it, Redis restarted) the fan-out reads the gap from
 the event log and delivers it first: the log has every committed event.
 A late copy of an event already delivered is dropped.
 
+A frame is written to each socket with one call of the ASGI server's own
+``send`` and one shared message per event (ChatConsumer.push), which never
+waits for a slow client. Large fan-outs yield to the loop every
+YIELD_EVERY sockets so that HTTP responses and other rooms are not held up.
+
 The fan-out also does, once per process, what each socket would otherwise
 do on its own timer: it refreshes the presence of every user with a socket
 here in one cache round trip, and closes sockets silent past
@@ -50,6 +55,8 @@ GROUP_RENEW_SECONDS = 3600
 REORDER_WAIT_SECONDS = 0.5
 # Events read from the log per query when filling a gap.
 GAP_BATCH = 500
+# Sockets written between two yields to the event loop in a large fan-out.
+YIELD_EVERY = 200
 
 
 class Fanout:
@@ -183,17 +190,33 @@ class Fanout:
         if kind == "room.event":
             await self.room_event(message)
         elif kind == "room.ephemeral":
-            for consumer in list(self.rooms.get(message["room_id"], ())):
-                await consumer.deliver(message["text"])
+            await self.write(self.rooms.get(message["room_id"], ()), message["text"])
         elif kind == "user.event":
-            for consumer in list(self.users.get(message["user_id"], ())):
-                await consumer.deliver(message["text"])
+            await self.write(self.users.get(message["user_id"], ()), message["text"])
         elif kind == "everyone.event":
-            for consumer in list(self.sockets):
-                await consumer.deliver(message["text"])
+            await self.write(self.sockets, message["text"])
         elif kind == "sockets.close":
             for consumer in list(self.users.get(message["user_id"], ())):
-                await consumer.end_session(message.get("session_id"), message.get("reason"))
+                consumer.end_session(message.get("session_id"), message.get("reason"))
+
+    async def write(self, consumers, text: str, event_id: int | None = None) -> None:
+        """Write ``text`` to ``consumers``: one message for all, a yield every YIELD_EVERY.
+
+        With an ``event_id``, a socket that has the event already (resume
+        and live overlap) is passed over.
+        """
+        frame = {"type": "websocket.send", "text": text}
+        written = 0
+        for consumer in list(consumers):
+            if event_id is not None and not consumer.remember(event_id):
+                continue
+            if consumer.held is not None:  # subscribed, its ready frame not out yet
+                consumer.held.append(text)
+            else:
+                consumer.push(frame)
+            written += 1
+            if written % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
 
     async def room_event(self, message: dict) -> None:
         async with self.order_lock:
@@ -267,8 +290,7 @@ class Fanout:
             for consumer in list(self.users.get(joining, ())):
                 consumer.rooms.add(room_id)
                 self.follow(consumer, room_id)
-        for consumer in list(self.rooms.get(room_id, ())):
-            await consumer.deliver_event(event_id, text)
+        await self.write(self.rooms.get(room_id, ()), text, event_id)
         leaving = message.get("unsubscribe_user")
         if leaving is not None:
             for consumer in list(self.users.get(leaving, ())):

@@ -72,9 +72,11 @@ def server_loop():
 class Socket:
     """A WebSocket client driven from synchronous test code."""
 
-    def __init__(self, loop: ServerLoop, headers=None):
+    def __init__(self, loop: ServerLoop, headers=None, app=None):
         self.loop = loop
-        self.communicator = WebsocketCommunicator(application, WS_PATH, headers=headers or [])
+        self.communicator = WebsocketCommunicator(
+            app or application, WS_PATH, headers=headers or []
+        )
         self.connected = False
 
     def connect(self):
@@ -133,8 +135,8 @@ def sockets(server_loop):
     """Open sockets; every one is disconnected at the end of the test."""
     opened: list[Socket] = []
 
-    def open_socket(headers=None) -> Socket:
-        socket = Socket(server_loop, headers)
+    def open_socket(headers=None, app=None) -> Socket:
+        socket = Socket(server_loop, headers, app)
         opened.append(socket)
         return socket
 
@@ -152,9 +154,9 @@ def token_for(user) -> tuple[str, int]:
 def connect_as(sockets):
     """Open a socket authenticated with a fresh access token; returns (socket, ready)."""
 
-    def connect(user):
+    def connect(user, app=None):
         access, session_id = token_for(user)
-        socket = sockets()
+        socket = sockets(app=app)
         assert socket.connect()
         socket.send({"type": "auth", "token": access})
         ready = socket.receive()
