@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from accounts.models import User
 from lair.errors import NotFound, PermissionDenied
+from lair.lookups import JoinedLookup
 from rooms.models import Membership, Room
 
 ROLE_RANK = {
@@ -135,6 +136,10 @@ def room_access(user: User, room: Room) -> RoomAccess:
     return RoomAccess(user=user, room=room, membership=membership)
 
 
+# One membership per (room, user): a unique constraint.
+_MEMBERSHIP_WITH_ROOM = JoinedLookup(Membership, "room", "a.room_id = %s AND a.user_id = %s")
+
+
 def visible_room(user: User, room_id: int, *, for_update: bool = False) -> RoomAccess:
     """The room if ``user`` may see it, with their access; otherwise 404.
 
@@ -148,9 +153,7 @@ def visible_room(user: User, room_id: int, *, for_update: bool = False) -> RoomA
         room = Room.objects.select_for_update().filter(pk=room_id).first()
         access = room_access(user, room) if room is not None else None
     else:
-        membership = (
-            Membership.objects.select_related("room").filter(room_id=room_id, user=user).first()
-        )
+        membership = _MEMBERSHIP_WITH_ROOM.get(room_id, user.pk)
         if membership is not None:
             return RoomAccess(user=user, room=membership.room, membership=membership)
         room = Room.objects.filter(pk=room_id).first()
