@@ -18,7 +18,7 @@ install: $(STAMP)
 
 # One process: the default in-memory channel layer does not cross processes.
 # DEBUG defaults on here so that no SECRET_KEY is needed on a fresh machine.
-# No permessage-deflate: it doubles the CPU per delivery (lair/workers.py).
+# No permessage-deflate: it costs 1.5-2x the CPU per delivery (lair/workers.py).
 run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/uvicorn lair.asgi:application --host $(HOST) --port $(PORT) \
