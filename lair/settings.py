@@ -222,6 +222,9 @@ WS_AUTH_TIMEOUT_SECONDS = env.float("WS_AUTH_TIMEOUT_SECONDS", default=10.0)
 WS_IDLE_TIMEOUT_SECONDS = env.float("WS_IDLE_TIMEOUT_SECONDS", default=90.0)
 WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=16 * 1024)
 WS_RESUME_MAX_EVENTS = env.int("WS_RESUME_MAX_EVENTS", default=5000)
+# Each process checks the event log this often for events whose broadcast never
+# arrived (lost while Redis restarted) and delivers them to its open sockets.
+EVENT_TAIL_CHECK_SECONDS = env.float("EVENT_TAIL_CHECK_SECONDS", default=5.0)
 # A socket whose client stops reading: frames queue behind its blocked write;
 # it is closed (4008, the client resumes) once a write has waited this long
 # or this many frames are queued.

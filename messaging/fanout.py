@@ -69,6 +69,7 @@ class Fanout:
         # Once per process instead of a timer per socket.
         self.presence_keeper: asyncio.Task | None = None
         self.idle_sweeper: asyncio.Task | None = None
+        self.tail_watcher: asyncio.Task | None = None
         # Log order: the last durable event delivered, and the ones that
         # arrived before their predecessor, by the id of that predecessor.
         self.delivered_upto: int | None = None
@@ -88,6 +89,8 @@ class Fanout:
             self.presence_keeper = asyncio.ensure_future(self.keep_presence())
         if self.idle_sweeper is None or self.idle_sweeper.done():
             self.idle_sweeper = asyncio.ensure_future(self.sweep_idle())
+        if self.tail_watcher is None or self.tail_watcher.done():
+            self.tail_watcher = asyncio.ensure_future(self.watch_tail())
         await self.subscribed.wait()
         self.sockets.add(consumer)
         self.users[user_id].add(consumer)
@@ -135,6 +138,26 @@ class Fanout:
             silent_since = loop.time() - timeout
             for consumer in [c for c in self.sockets if c.last_frame_at < silent_since]:
                 consumer.idle_timeout()
+
+    async def watch_tail(self) -> None:
+        """Deliver events whose broadcast never came and that no later event revealed.
+
+        A gap shows when the next event arrives; when none does (the last
+        messages before a quiet spell were posted while Redis restarted), an
+        event still undelivered one check after it was seen in the log was lost.
+        """
+        seen_in_log = None
+        while True:
+            await asyncio.sleep(settings.EVENT_TAIL_CHECK_SECONDS)
+            if not self.sockets or self.delivered_upto is None:
+                continue
+            if seen_in_log is not None and self.delivered_upto < seen_in_log:
+                logger.warning("events up to %s were not broadcast; read from the log", seen_in_log)
+                self.fill_gap_soon(0)
+            try:
+                seen_in_log = await database_sync_to_async(events.latest_event_id)()
+            except Exception:
+                logger.exception("could not read the event log")
 
     # --- the subscription -----------------------------------------------------
 

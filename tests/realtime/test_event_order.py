@@ -60,6 +60,15 @@ def test_a_broadcast_that_never_comes_is_read_from_the_log(connect_as, bob, room
     assert socket.nothing_received(timeout=0.6)
 
 
+def test_a_lost_broadcast_with_nothing_after_it_still_arrives(connect_as, bob, room, settings):
+    settings.EVENT_TAIL_CHECK_SECONDS = 0.2
+    socket, _ = connect_as(bob)
+    (lost,) = log_messages(room["id"], 1)  # committed, never broadcast, nothing follows
+    frame = socket.receive(timeout=3)
+    assert (frame["event_id"], frame["message"]["content"]) == (lost["event_id"], "m0")
+    assert socket.nothing_received(timeout=0.6)
+
+
 def test_a_departure_read_from_the_log_still_stops_the_socket(connect_as, bob, room):
     socket, _ = connect_as(bob)
     after = events.latest_event_id()
