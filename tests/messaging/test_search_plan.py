@@ -53,3 +53,14 @@ def test_candidates_carry_only_id_and_rank_and_headlines_are_made_for_the_page(a
     ranking = [line for line in lines[2:] if "Output:" in line and "ts_rank(" in line]
     assert ranking, lines
     assert not [line for line in ranking if "content" in line], lines
+
+
+@pytest.mark.django_db
+def test_the_index_pending_list_is_kept_short():
+    """Every search scans the GIN pending list: it is merged every ~3,000 messages."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'messaging_message_search_idx'"
+        )
+        (options,) = cursor.fetchone()
+    assert "gin_pending_list_limit=256" in options
