@@ -58,25 +58,27 @@ def author_dict(user_id, username, display_name, avatar) -> dict | None:
     }
 
 
-@lru_cache(maxsize=128)
-def _decorations_sql(count: int) -> str:
+@lru_cache(maxsize=256)
+def _decorations_sql(count: int, vendor: str) -> str:
     """Reactions (aggregated per emoji) and mentions of ``count`` messages, in one SELECT.
 
     Raw SQL, one string per page size: the ORM compiled two queries per page
     (one with Case/When/Max/Min annotations), which cost more CPU than running
     them. Columns: message id, kind (0 reaction, 1 mention), emoji, count or
     mentioned user id, "me", sort key (first reaction id; mentioned user id).
+    On PostgreSQL the ids go as one array: psycopg re-parses (never caches)
+    a statement with more than 50 parameters, ~0.7 ms of CPU per page.
     """
-    ids = ", ".join(["%s"] * count)
+    ids = "= ANY(%s)" if vendor == "postgresql" else f"IN ({', '.join(['%s'] * count)})"
     # Only placeholders and the models' table names go into the string.
     return (
         "SELECT message_id, 0, emoji, COUNT(*), "  # noqa: S608
         "MAX(CASE WHEN user_id = %s THEN 1 ELSE 0 END), MIN(id) "
-        f"FROM {Reaction._meta.db_table} WHERE message_id IN ({ids}) "
+        f"FROM {Reaction._meta.db_table} WHERE message_id {ids} "
         "GROUP BY message_id, emoji "
         "UNION ALL "
         "SELECT message_id, 1, NULL, user_id, 0, user_id "
-        f"FROM {Mention._meta.db_table} WHERE message_id IN ({ids}) "
+        f"FROM {Mention._meta.db_table} WHERE message_id {ids} "
         "ORDER BY 1, 2, 6"
     )
 
@@ -93,7 +95,11 @@ def _decorations(
     if not ids:
         return reactions, mentions
     with connection.cursor() as cursor:
-        cursor.execute(_decorations_sql(len(ids)), [viewer_id, *ids, *ids])
+        if connection.vendor == "postgresql":
+            params = [viewer_id, ids, ids]
+        else:
+            params = [viewer_id, *ids, *ids]
+        cursor.execute(_decorations_sql(len(ids), connection.vendor), params)
         for message_id, kind, emoji, value, me, _ in cursor.fetchall():
             if kind == 0:
                 reactions[message_id].append({"emoji": emoji, "count": value, "me": bool(me)})
