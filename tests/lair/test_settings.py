@@ -63,3 +63,14 @@ def test_manage_py_in_an_unconfigured_checkout_runs_in_development_mode():
         pytest.skip("this checkout has a .env")
     result = run_manage("check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_server_process_runs_with_the_configured_collector_thresholds():
+    code = "import gc, lair.asgi; print(gc.get_threshold(), gc.get_freeze_count() > 10000)"
+    ours = ("DJANGO_", "DEBUG", "SECRET_KEY")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    env.update(DEBUG="true", GC_THRESHOLDS="9000,40,30")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["(9000,", "40,", "30)", "True"], result.stdout + result.stderr
