@@ -75,7 +75,10 @@ class JoinedLookup:
         """The model instance with its related instance cached, or None."""
         connection = connections[using]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql(connection), params)
+            try:
+                cursor.execute(self.sql(connection), params)
+            except OverflowError:  # SQLite: an id past 64 bits matches nothing
+                return None
             row = cursor.fetchone()
         if row is None:
             return None

@@ -54,3 +54,19 @@ def test_a_membership_comes_with_its_room():
     expected = Membership.objects.select_related("room").get(room_id=room["id"], user=owner)
     assert field_values(found) == field_values(expected)
     assert field_values(found.room) == field_values(expected.room)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/rooms/99999999999999999999999",
+        "/api/v1/rooms/99999999999999999999999/messages",
+        "/api/v1/rooms/99999999999999999999999/members",
+    ],
+)
+def test_a_room_id_past_64_bits_is_not_found(path):
+    from tests.helpers import client_for
+
+    response = client_for(UserFactory()).get(path)
+    assert response.status_code == 404, response.content
+    assert response.json()["error"]["code"] == "not_found"
