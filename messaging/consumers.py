@@ -143,7 +143,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.rooms: set[int] = set()
         self.fanout = None
         # Deliveries that arrive between subscribing and the ready frame wait here.
-        self.held: list[str] | None = []
+        self.held: list[tuple[int | None, str]] | None = []
         self.seen: OrderedDict[int, None] = OrderedDict()
         self.typing_tasks: dict[int, asyncio.Task] = {}
         self.typing_sent: dict[int, float] = {}
@@ -186,9 +186,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.fanout.register(self, user.pk, room_ids)
         came_online = await sync_to_async(presence.socket_opened)(user.pk)
         self.send_frame({"type": "ready", "user": _profile(user), "rooms": sorted(room_ids)})
-        held, self.held = self.held, None
-        for text in held:
-            self.deliver(text)
+        self.release_held()
         if came_online:
             await self.broadcast_presence(presence.ONLINE, None)
 
@@ -331,9 +329,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not isinstance(after, int) or isinstance(after, bool) or after < 0:
             self.send_error("validation_error", "'after' is the last event_id you saw.")
             return
-        if not await database_sync_to_async(events.can_resume_from)(after):
-            self.send_frame({"type": "resync_required"})
-            return
+        # Live events wait until the replay is out (see deliver).
+        self.held = []
+        try:
+            if await database_sync_to_async(events.can_resume_from)(after):
+                await self.replay(after)
+            else:
+                self.send_frame({"type": "resync_required"})
+        finally:
+            self.release_held()
+
+    async def replay(self, after: int):
         last, sent = after, 0
         while True:
             batch = await database_sync_to_async(events.events_after)(
@@ -378,12 +384,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.seen.popitem(last=False)
         return True
 
-    def deliver(self, text: str) -> None:
-        """Write a frame from the fan-out (held back until the ready frame is out)."""
+    def deliver(self, text: str, event_id: int | None = None) -> None:
+        """Write a frame from the fan-out.
+
+        Held back until the ready frame is out, and during a resume replay, so
+        that live events never overtake the replay: a client that drops
+        mid-replay and resumes from the highest id it saw misses nothing.
+        """
         if self.held is not None:
-            self.held.append(text)
-            return
-        self.push({"type": "websocket.send", "text": text})
+            self.held.append((event_id, text))
+        elif event_id is None or self.remember(event_id):
+            self.push({"type": "websocket.send", "text": text})
+
+    def release_held(self) -> None:
+        """Write what arrived while held back, minus what the replay already sent."""
+        held, self.held = self.held or [], None
+        for event_id, text in held:
+            self.deliver(text, event_id)
 
     def push(self, frame: dict) -> None:
         """Write ``frame`` (a ``websocket.send`` message) without waiting for the client.

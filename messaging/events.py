@@ -20,7 +20,7 @@ dropped would resume "after 8" and lose 7. So each published event names its
 predecessor in the log (``previous``), and every process's fan-out
 (messaging/fanout.py) delivers in that order: it holds an event whose
 predecessor it has not delivered yet, briefly, then reads the gap from the
-log. Publishing itself never waits, so the request thread does not either.
+log. A publisher never waits for another event's broadcast.
 """
 
 from __future__ import annotations

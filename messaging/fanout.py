@@ -39,6 +39,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import connections
 
 from accounts import presence
 from lair.realtime import EVENTS_GROUP
@@ -55,6 +56,8 @@ GROUP_RENEW_SECONDS = 3600
 REORDER_WAIT_SECONDS = 0.5
 # Events read from the log per query when filling a gap.
 GAP_BATCH = 500
+# Wait before reading the log again when it could not be read.
+GAP_RETRY_SECONDS = 2.0
 # Sockets written between two yields to the event loop in a large fan-out.
 YIELD_EVERY = 200
 
@@ -76,6 +79,7 @@ class Fanout:
         self.waiting: dict[int, dict] = {}
         self.gap_timer: asyncio.TimerHandle | None = None
         self.gap_fill: asyncio.Task | None = None
+        self.fill_again = False
         self.order_lock = asyncio.Lock()
 
     # --- registry -------------------------------------------------------------
@@ -167,10 +171,11 @@ class Fanout:
         await layer.group_add(EVENTS_GROUP, channel)
         # Events committed before now are not awaited live by any socket here
         # (they come from history or resume): the log order starts past them.
-        try:
-            self.delivered_upto = await database_sync_to_async(events.latest_event_id)()
-        except Exception:
-            logger.exception("could not read the event log; ordering starts at the next event")
+        if self.delivered_upto is None:  # a restarted listener keeps its place
+            try:
+                self.delivered_upto = await database_sync_to_async(events.latest_event_id)()
+            except Exception:
+                logger.exception("could not read the event log; ordering starts at the next event")
         self.subscribed.set()
         renew_at = asyncio.get_running_loop().time() + GROUP_RENEW_SECONDS
         while True:
@@ -197,7 +202,7 @@ class Fanout:
                 logger.exception("fan-out of %s failed", message.get("type"))
             now = asyncio.get_running_loop().time()
             if now >= renew_at:
-                await layer.group_add(EVENTS_GROUP, channel)
+                await self._rejoin(layer, channel)
                 renew_at = now + GROUP_RENEW_SECONDS
 
     async def _rejoin(self, layer, channel) -> None:
@@ -231,10 +236,10 @@ class Fanout:
         frame = {"type": "websocket.send", "text": text}
         written = 0
         for consumer in list(consumers):
-            if event_id is not None and not consumer.remember(event_id):
+            if consumer.held is not None:  # before its ready frame, or replaying
+                consumer.held.append((event_id, text))
+            elif event_id is not None and not consumer.remember(event_id):
                 continue
-            if consumer.held is not None:  # subscribed, its ready frame not out yet
-                consumer.held.append(text)
             else:
                 consumer.push(frame)
             written += 1
@@ -274,37 +279,48 @@ class Fanout:
         self.gap_timer = None
         if self.gap_fill is None or self.gap_fill.done():
             self.gap_fill = asyncio.ensure_future(self.fill_gap())
+        else:
+            self.fill_again = True  # a gap that opened while the running fill reads
 
     async def fill_gap(self) -> None:
-        """Deliver, from the event log, what is missing before the held events."""
-        async with self.order_lock:
+        """Deliver, from the event log, what is missing before the held events.
+
+        The log is read without holding the order lock (live events go on
+        meanwhile) and in a thread of its own, not the sockets' shared
+        database thread. Nothing is ever skipped: if the log cannot be read,
+        the held events wait and the read is tried again.
+        """
+        while True:
+            self.fill_again = False
             if self.delivered_upto is None:
                 return
-            # Without held events (after a rejoin): whatever the log has past ours.
+            after = self.delivered_upto
+            # Without held events (after a rejoin, the tail check): whatever
+            # the log has past ours. With them, up to the newest held one:
+            # their predecessors all committed before they did.
             upto = max((m["event_id"] for m in self.waiting.values()), default=None)
-            budget = settings.WS_RESUME_MAX_EVENTS
             try:
-                while budget > 0:
-                    batch = await database_sync_to_async(events.logged_messages)(
-                        self.delivered_upto, upto, limit=GAP_BATCH
-                    )
-                    for logged in batch:
-                        await self.deliver_room_event(logged)
-                        self.delivered_upto = logged["event_id"]
-                    budget -= len(batch)
-                    if len(batch) < GAP_BATCH:
-                        break
-                else:
-                    logger.warning("event gap too long at %s; clients resume", self.delivered_upto)
+                batch = await sync_to_async(_read_gap, thread_sensitive=False)(after, upto)
             except Exception:
-                logger.exception("could not read the event gap after %s", self.delivered_upto)
-            # What is still held came after the gap (or the log was unreachable):
-            # deliver it in id order rather than hold it forever.
-            for held in sorted(self.waiting.values(), key=lambda m: m["event_id"]):
-                if held["event_id"] > self.delivered_upto:
-                    await self.deliver_room_event(held)
-                    self.delivered_upto = held["event_id"]
-            self.waiting.clear()
+                logger.exception("could not read the event log after %s; retrying", after)
+                self.fill_gap_soon(GAP_RETRY_SECONDS)
+                return
+            async with self.order_lock:
+                for logged in batch:
+                    if logged["event_id"] > self.delivered_upto:
+                        await self.deliver_in_order(logged)
+                if len(batch) == GAP_BATCH:
+                    continue  # more of the gap to read
+                # Every held event was in the log, so it went out above. One
+                # that was not (pruned meanwhile) goes out now, in id order.
+                held = sorted(self.waiting.values(), key=lambda m: m["event_id"])
+                self.waiting.clear()
+                for message in held:
+                    if message["event_id"] > self.delivered_upto:
+                        await self.deliver_room_event(message)
+                        self.delivered_upto = message["event_id"]
+            if not self.fill_again:
+                return
 
     async def deliver_room_event(self, message: dict) -> None:
         room_id, event_id, text = message["room_id"], message["event_id"], message["text"]
@@ -321,6 +337,14 @@ class Fanout:
         if message.get("room_gone"):
             for consumer in list(self.rooms.get(room_id, ())):
                 consumer.leave_room(room_id)
+
+
+def _read_gap(after: int, upto: int | None) -> list[dict]:
+    """The log past ``after``, read in a pool thread that keeps no connection open."""
+    try:
+        return events.logged_messages(after, upto, limit=GAP_BATCH)
+    finally:
+        connections.close_all()  # this thread's only; gaps are rare
 
 
 _fanouts: dict[asyncio.AbstractEventLoop, Fanout] = {}

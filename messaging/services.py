@@ -143,8 +143,11 @@ def post_message(
             payload = selectors.new_message_dict(message, actor, mention_ids)
             # The API shape as broadcast: the view answers with it, no re-read.
             message.payload = payload
+            # Queries before the event: record() takes the event log's lock,
+            # held until COMMIT.
+            direct = _direct_recipients(actor, access)
             events.record("message.created", room_id, message=payload)
-            _notify(actor, access, payload, mention_ids)
+            _notify(access, payload, mention_ids, direct)
     except IntegrityError:
         existing = _by_client_id(actor, client_id, room_id) if client_id else None
         if existing is None:
@@ -153,8 +156,16 @@ def post_message(
     return message, True
 
 
-def _notify(actor: User, access: RoomAccess, payload: dict, mention_ids: list[int]) -> None:
-    """Personal notifications: mentions, and every message of a direct room."""
+def _direct_recipients(actor: User, access: RoomAccess) -> list[int]:
+    """Who is notified of every message of a direct room: the other member."""
+    if not access.room.is_direct:
+        return []
+    others = Membership.objects.filter(room=access.room).exclude(user=actor)
+    return list(others.values_list("user_id", flat=True))
+
+
+def _notify(access: RoomAccess, payload: dict, mention_ids: list[int], direct: list[int]) -> None:
+    """Personal notifications, after commit: mentions, and every message of a direct room."""
     for user_id in mention_ids:
         events.to_user(
             user_id,
@@ -165,19 +176,17 @@ def _notify(actor: User, access: RoomAccess, payload: dict, mention_ids: list[in
                 "message": payload,
             },
         )
-    if access.room.is_direct:
-        others = Membership.objects.filter(room=access.room).exclude(user=actor)
-        for user_id in others.values_list("user_id", flat=True):
-            if user_id not in mention_ids:
-                events.to_user(
-                    user_id,
-                    {
-                        "type": "notification",
-                        "kind": "direct_message",
-                        "room_id": access.room.pk,
-                        "message": payload,
-                    },
-                )
+    for user_id in direct:
+        if user_id not in mention_ids:
+            events.to_user(
+                user_id,
+                {
+                    "type": "notification",
+                    "kind": "direct_message",
+                    "room_id": access.room.pk,
+                    "message": payload,
+                },
+            )
 
 
 def _by_client_id(actor: User, client_id: str, room_id: int) -> Message | None:

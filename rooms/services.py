@@ -132,13 +132,10 @@ def delete_room(*, actor: User, room_id: int) -> None:
     """Delete a room with its messages (the owner or a site admin)."""
     access = visible_room(actor, room_id, for_update=True)
     require(access.can_delete_room, "Only the room's owner or a site admin can delete it.")
-    _events().record(
-        "room.updated",
-        access.room.pk,
-        room={**_room_payload(access.room), "deleted": True},
-        room_gone=True,
-    )
+    room_id, payload = access.room.pk, {**_room_payload(access.room), "deleted": True}
     access.room.delete()
+    # Last: record() takes the event log's lock, held until COMMIT.
+    _events().record("room.updated", room_id, room=payload, room_gone=True)
 
 
 def direct_key(a: int, b: int) -> str:

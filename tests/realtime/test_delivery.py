@@ -118,6 +118,24 @@ def test_a_replay_keeps_the_pace_of_a_slow_client(connect_as, alice, bob, room, 
     assert slow.receive(timeout=3)["type"] == "resumed"
 
 
+def test_live_events_wait_for_a_resume_replay(connect_as, alice, bob, room, gate, settings):
+    """A client that keeps the highest event_id it saw can drop mid-replay and lose nothing."""
+    from messaging import events
+
+    after = events.latest_event_id()
+    for n in range(6):
+        post(alice, room["id"], f"m{n}")
+    slow, _ = connect_as(bob, app=gate)
+    gate.shut()
+    slow.send({"type": "resume", "after": after})
+    time.sleep(0.3)  # the replay is stuck behind its first frame
+    post(alice, room["id"], "live")
+    gate.reopen()
+    assert contents(slow, 6) == [f"m{n}" for n in range(6)]
+    assert slow.receive(timeout=3)["type"] == "resumed"
+    assert contents(slow, 1) == ["live"]
+
+
 def test_the_server_send_is_kept_in_the_scope():
     seen = {}
 
