@@ -19,16 +19,15 @@ import time
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from messaging.models import Event
 from tests.integration.test_two_processes import (
-    OPEN_CLIENTS,
     Api,
-    Server,
     free_port,
     next_durable,
     open_socket,
+    running_pair,
+    server_env,
 )
 
 pytestmark = [
@@ -94,28 +93,7 @@ def private_redis():
 
 @pytest.fixture
 def servers_on_private_redis(transactional_db, private_redis):
-    db = connection.settings_dict
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
-        "DJANGO_SETTINGS_MODULE": "lair.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "RATELIMIT_ENABLE": "false",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": private_redis.url,
-    }
-    pair = [Server(env), Server(env)]
-    try:
-        for server in pair:
-            server.wait_ready()
-        yield pair
-    finally:
-        while OPEN_CLIENTS:
-            OPEN_CLIENTS.pop().close()
-        for server in pair:
-            server.stop()
+    yield from running_pair(server_env(private_redis.url))
 
 
 def test_messages_posted_while_redis_restarts_reach_an_open_socket_in_order(

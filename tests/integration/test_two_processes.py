@@ -92,10 +92,10 @@ class Server:
         Path(self.log.name).unlink(missing_ok=True)
 
 
-@pytest.fixture
-def servers(transactional_db):
+def server_env(redis_url: str, **extra: str) -> dict:
+    """A production-like environment on the test database."""
     db = connection.settings_dict
-    env = {
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
         "DJANGO_SETTINGS_MODULE": "lair.settings",
         "DEBUG": "false",
@@ -104,9 +104,13 @@ def servers(transactional_db):
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "RATELIMIT_ENABLE": "false",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "PRESENCE_GRACE_SECONDS": "0.5",
+        "REDIS_URL": redis_url,
+        **extra,
     }
+
+
+def running_pair(env: dict):
+    """Two servers on ``env``, stopped (with every HTTP client) afterwards."""
     pair = [Server(env), Server(env)]
     try:
         for server in pair:
@@ -117,6 +121,11 @@ def servers(transactional_db):
             OPEN_CLIENTS.pop().close()
         for server in pair:
             server.stop()
+
+
+@pytest.fixture
+def servers(transactional_db):
+    yield from running_pair(server_env(settings.REDIS_URL, PRESENCE_GRACE_SECONDS="0.5"))
 
 
 OPEN_CLIENTS: list[httpx.Client] = []
