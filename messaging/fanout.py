@@ -67,6 +67,9 @@ class Fanout:
         self.rooms: dict[int, set[ChatConsumer]] = defaultdict(set)
         self.users: dict[int, set[ChatConsumer]] = defaultdict(set)
         self.sockets: set[ChatConsumer] = set()
+        # The reverse of users and rooms, so that a closing socket costs O(its rooms).
+        self.user_of: dict[ChatConsumer, int] = {}
+        self.followed: dict[ChatConsumer, set[int]] = {}
         self.listener: asyncio.Task | None = None
         self.subscribed = asyncio.Event()
         # Once per process instead of a timer per socket.
@@ -97,20 +100,27 @@ class Fanout:
             self.tail_watcher = asyncio.ensure_future(self.watch_tail())
         await self.subscribed.wait()
         self.sockets.add(consumer)
+        self.user_of[consumer] = user_id
         self.users[user_id].add(consumer)
         for room_id in room_ids:
-            self.rooms[room_id].add(consumer)
+            self.follow(consumer, room_id)
 
     def unregister(self, consumer: ChatConsumer) -> None:
+        """Stop delivering to ``consumer``: the cost of its own rooms, not of all."""
         self.sockets.discard(consumer)
-        for registry in (self.users, self.rooms):
-            for key in [k for k, members in registry.items() if consumer in members]:
-                registry[key].discard(consumer)
-                if not registry[key]:
-                    del registry[key]
+        for room_id in list(self.followed.get(consumer, ())):
+            self.unfollow(consumer, room_id)
+        self.followed.pop(consumer, None)
+        user_id = self.user_of.pop(consumer, None)
+        members = self.users.get(user_id)
+        if members is not None:
+            members.discard(consumer)
+            if not members:
+                del self.users[user_id]
 
     def follow(self, consumer: ChatConsumer, room_id: int) -> None:
         self.rooms[room_id].add(consumer)
+        self.followed.setdefault(consumer, set()).add(room_id)
 
     def unfollow(self, consumer: ChatConsumer, room_id: int) -> None:
         members = self.rooms.get(room_id)
@@ -118,6 +128,9 @@ class Fanout:
             members.discard(consumer)
             if not members:
                 del self.rooms[room_id]
+        rooms = self.followed.get(consumer)
+        if rooms is not None:
+            rooms.discard(room_id)
 
     # --- housekeeping, once per process ------------------------------------------
 

@@ -188,3 +188,22 @@ def test_a_large_fan_out_yields_to_the_loop_and_shares_one_message(monkeypatch):
     assert len(frames) == 8
     assert all(frame is frames[0] for frame in frames[:7])
     assert frames[0] == {"type": "websocket.send", "text": "text"}
+
+
+def test_a_closed_socket_leaves_nothing_behind_in_the_fan_out(connect_as, alice, bob, room):
+    from messaging.fanout import local_fanout
+
+    stays, _ = connect_as(alice)
+    leaves, _ = connect_as(bob)
+    fanout = stays.loop.run(_current_fanout(local_fanout))
+    assert len(fanout.rooms[room["id"]]) == 2
+    leaves.disconnect()
+    post(alice, room["id"], "after bob closed")
+    assert stays.receive()["message"]["content"] == "after bob closed"
+    assert [c.user.pk for c in fanout.rooms[room["id"]]] == [alice.pk]
+    assert bob.pk not in fanout.users
+    assert len(fanout.sockets) == len(fanout.user_of) == len(fanout.followed) == 1
+
+
+async def _current_fanout(local_fanout):
+    return local_fanout()
