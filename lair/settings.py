@@ -407,7 +407,12 @@ SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/?$"]
 HTTP_THREADS = env.int("HTTP_THREADS", default=8)
 # The garbage collector's thresholds in server processes (lair/asgi.py):
 # Python's 700,10,10 ran full collections of 65-110 ms with 1,000 sockets.
-GC_THRESHOLDS = tuple(env.list("GC_THRESHOLDS", cast=int, default=[10000, 50, 50]))
+try:
+    GC_THRESHOLDS = tuple(env.list("GC_THRESHOLDS", cast=int, default=[10000, 50, 50]))
+except ValueError:
+    GC_THRESHOLDS = ()
+if len(GC_THRESHOLDS) != 3 or min(GC_THRESHOLDS) < 1:
+    raise ImproperlyConfigured("GC_THRESHOLDS is three positive integers, e.g. 10000,50,50.")
 
 LOGGING = {
     "version": 1,

@@ -74,3 +74,10 @@ def test_a_server_process_runs_with_the_configured_collector_thresholds():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.split() == ["(9000,", "40,", "30)", "True"], result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("value", ["10000,50", "a,b,c", "0,10,10"])
+def test_bad_collector_thresholds_are_refused_with_a_clear_message(value):
+    result = run_manage("check", DEBUG="true", GC_THRESHOLDS=value)
+    assert result.returncode != 0
+    assert "GC_THRESHOLDS is three positive integers" in result.stderr
