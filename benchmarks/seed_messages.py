@@ -219,6 +219,24 @@ PG_GIN_INDEX = (
 )
 
 
+def _summary(db, placeholder: str, room_id: int, marks: tuple) -> dict:
+    """The seeded id range and the phase timings (start, insert, index, analyze)."""
+    t0, t1, t2, t3, t4, t5 = marks
+    first, last = db.execute(
+        f"SELECT MIN(id), MAX(id) FROM messaging_message WHERE room_id = {placeholder}",
+        [room_id],
+    ).fetchone()
+    return {
+        "room_id": room_id,
+        "first_message_id": first,
+        "last_message_id": last,
+        "insert_s": round(t2 - t1, 1),
+        "index_s": round(t3 - t2, 1),
+        "analyze_s": round(t5 - t4, 1),
+        "total_s": round(t5 - t0, 1),
+    }
+
+
 def _sqlite_ts(value: datetime) -> str:
     # Django's SQLite format: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff".
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
@@ -310,18 +328,7 @@ def seed_sqlite(path: str, *, messages: int, users: int, authors: int, pw_hash: 
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         t5 = time.perf_counter()
         log(f"  commit {t4 - t3:.1f} s, ANALYZE + checkpoint {t5 - t4:.1f} s")
-        first, last = db.execute(
-            "SELECT MIN(id), MAX(id) FROM messaging_message WHERE room_id = ?", [room_id]
-        ).fetchone()
-        return {
-            "room_id": room_id,
-            "first_message_id": first,
-            "last_message_id": last,
-            "insert_s": round(t2 - t1, 1),
-            "index_s": round(t3 - t2, 1),
-            "analyze_s": round(t5 - t4, 1),
-            "total_s": round(t5 - t0, 1),
-        }
+        return _summary(db, "?", room_id, (t0, t1, t2, t3, t4, t5))
     finally:
         db.close()
 
@@ -422,18 +429,7 @@ def seed_postgresql(
             db.execute(f"ANALYZE {table}")
         t4 = time.perf_counter()
         log(f"  VACUUM ANALYZE {t4 - t3:.1f} s")
-        first, last = db.execute(
-            "SELECT MIN(id), MAX(id) FROM messaging_message WHERE room_id = %s", [room_id]
-        ).fetchone()
-        return {
-            "room_id": room_id,
-            "first_message_id": first,
-            "last_message_id": last,
-            "insert_s": round(t2 - t1, 1),
-            "index_s": round(t3 - t2, 1),
-            "analyze_s": round(t4 - t3, 1),
-            "total_s": round(t4 - t0, 1),
-        }
+        return _summary(db, "%s", room_id, (t0, t1, t2, t3, t3, t4))
 
 
 def seed(
