@@ -11,7 +11,8 @@ Appending takes a transaction-scoped advisory lock first, so event ids are
 handed out one transaction at a time, in commit order. The lock is taken as
 the last step of the transaction, with the predecessor lookup and the insert
 in the same server-side call (migration 0004): the serialized section is
-that call and COMMIT.
+that call and COMMIT. It relies on READ COMMITTED (Django's default): under
+REPEATABLE READ the predecessor would be read from before the lock wait.
 SQLite serializes writers already (IMMEDIATE transactions).
 
 Publish order: commits are ordered, but the broadcasts after them race
