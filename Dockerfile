@@ -45,5 +45,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
 
 ENTRYPOINT ["./docker-entrypoint.sh"]
 # Several worker processes need REDIS_URL (shared channel layer and cache).
-# lair.workers.UvicornWorker: uvicorn without permessage-deflate (lair/workers.py).
+# lair.workers.UvicornWorker: uvicorn without permessage-deflate and without proxy
+# headers (lair/workers.py); the client address is Django's (TRUSTED_PROXY_COUNT).
 CMD ["sh", "-c", "exec gunicorn lair.asgi:application -k lair.workers.UvicornWorker -w ${WEB_CONCURRENCY} -b 0.0.0.0:${PORT} --access-logfile - --graceful-timeout 20"]

@@ -19,10 +19,12 @@ install: $(STAMP)
 # One process: the default in-memory channel layer does not cross processes.
 # DEBUG defaults on here so that no SECRET_KEY is needed on a fresh machine.
 # No permessage-deflate: it costs 1.5-2x the CPU per delivery (lair/workers.py).
+# No proxy headers: uvicorn would take the client address from X-Forwarded-For
+# of any local client; Django alone decides it (TRUSTED_PROXY_COUNT, lair/net.py).
 run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/uvicorn lair.asgi:application --host $(HOST) --port $(PORT) \
-		--lifespan off --ws-per-message-deflate false
+		--lifespan off --ws-per-message-deflate false --no-proxy-headers
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,18 +1,33 @@
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
+
+
+def _address(value: str) -> str | None:
+    """``value`` as a normalised IP address, or None when it is not one."""
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
 
 
 def client_ip(request) -> str:
     """The client's IP: REMOTE_ADDR, or the X-Forwarded-For entry our own proxies added.
 
-    Only the last TRUSTED_PROXY_COUNT hops are believed; earlier entries can be
-    forged by the client.
+    The one place that decides the client address (per-IP limits, device
+    sessions). The servers run without proxy headers (Makefile, lair/workers.py),
+    so REMOTE_ADDR is the peer that connected. Only the last TRUSTED_PROXY_COUNT
+    hops are believed, because earlier entries can be forged by the client;
+    an entry that is not an address (a misconfigured proxy, or a client that
+    reached the server around the proxies) is not believed either.
     """
+    remote = _address(request.META.get("REMOTE_ADDR", "") or "") or "0.0.0.0"  # noqa: S104
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies > 0:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104
+            return _address(hops[-proxies]) or remote
+    return remote
