@@ -20,3 +20,9 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def user_can_authenticate(self, user) -> bool:
+        # Checked after the password, so a suspended account answers exactly as
+        # a wrong password does (no oracle for a guessed password). It also
+        # turns away suspended users from Django's cookie sessions.
+        return super().user_can_authenticate(user) and not getattr(user, "is_suspended", False)

@@ -8,6 +8,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from lair import views
 from lair.health import HealthView
 from lair.routes import both
+from sessions_app.forms import AdminLoginForm
+
+# The admin signs in through the API login's limits and failure records.
+admin.site.login_form = AdminLoginForm
 
 api_v1 = [
     *both("health", HealthView.as_view(), name="health"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,10 +14,18 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import User
-from lair.errors import AuthenticationFailed, NotFound, PermissionDenied, TokenInvalid
+from lair import ratelimit
+from lair.errors import AuthenticationFailed, NotFound, RateLimited, TokenInvalid
+from lair.net import client_ip
 from lair.realtime import close_user_sockets
 from sessions_app.models import DeviceSession
 from sessions_app.tokens import TokenPair, decode_refresh, mint_pair
+
+# Security events (failed sign-ins, lockouts): one logger that operators can
+# route apart, and where the audit log will hook in.
+security_log = logging.getLogger("lair.security")
+
+INVALID_LOGIN = "Invalid username or password."
 
 
 @dataclass(frozen=True)
@@ -72,26 +81,91 @@ def register(
         return open_session(user=user, device_name=device_name, ip=ip, user_agent=user_agent)
 
 
+def record_login_failure(
+    *, user_id: int | None, ip: str | None, locked_out_by: str = "", via: str = "api"
+) -> None:
+    """Record a refused sign-in as a security event: ``login.failed`` or ``login.locked_out``.
+
+    ``locked_out_by`` names the rate-limit scope that refused the attempt
+    (``login_ip``, ``login_username``); empty for wrong credentials. ``via``
+    says which sign-in form was used (``api``, ``admin``). The typed identifier
+    is not recorded: people type their password into it by mistake.
+    """
+    action = "login.locked_out" if locked_out_by else "login.failed"
+    security_log.warning(
+        "%s user_id=%s ip=%s via=%s%s",
+        action,
+        user_id,
+        ip,
+        via,
+        f" scope={locked_out_by}" if locked_out_by else "",
+        extra={
+            "action": action,
+            "user_id": user_id,
+            "ip": ip,
+            "via": via,
+            "scope": locked_out_by,
+        },
+    )
+
+
+def _account_key(identifier: str) -> tuple[int | None, str]:
+    """The account a login names, and its key for the per-account limit.
+
+    A username and an email of one account share one bucket (the user id);
+    an identifier of no account is keyed on itself, lowercased.
+    """
+    user_id = User.objects.by_login(identifier).values_list("pk", flat=True).first()
+    if user_id is not None:
+        return user_id, f"user:{user_id}"
+    return None, f"name:{identifier.strip().lower()}"
+
+
+def check_credentials(*, request, identifier: str, password: str, via: str = "api") -> User:
+    """The user a username-or-email and password sign in, or AuthenticationFailed.
+
+    Every sign-in form goes through here (the API and the admin): limited per
+    client IP (``login_ip``) and per account (``login_username``), raising
+    RateLimited past either. Unknown users, wrong passwords and suspended or
+    deactivated accounts fail alike, with one password hash each: the same
+    status, message and cost whether or not the password was right. Failures
+    and lockouts are recorded (:func:`record_login_failure`).
+    """
+    ip = client_ip(request)
+    user_id, account_key = _account_key(identifier)
+    for scope, key in (("login_ip", ip), ("login_username", account_key)):
+        try:
+            ratelimit.enforce(request, scope, key)
+        except RateLimited:
+            record_login_failure(user_id=user_id, ip=ip, locked_out_by=scope, via=via)
+            raise
+    # The backend refuses suspended and inactive users after checking the
+    # password (accounts/backends.py), so their answer is the wrong password's.
+    user = authenticate(
+        getattr(request, "_request", request), username=identifier, password=password
+    )
+    if user is None:
+        record_login_failure(user_id=user_id, ip=ip, via=via)
+        raise AuthenticationFailed(INVALID_LOGIN)
+    return user
+
+
 def login(
     *,
     identifier: str,
     password: str,
+    request,
     device_name: str = "",
-    ip: str | None = None,
     user_agent: str = "",
-    request=None,
 ) -> SignIn:
     """Check a username-or-email and password and open a device session.
 
-    Unknown users and wrong passwords fail alike (same status, same message,
-    same hashing cost).
+    The checks, limits and failures are :func:`check_credentials`'s.
     """
-    user = authenticate(request, username=identifier, password=password)
-    if user is None:
-        raise AuthenticationFailed("Invalid username or password.")
-    if user.is_suspended:
-        raise PermissionDenied("This account is suspended.")
-    return open_session(user=user, device_name=device_name, ip=ip, user_agent=user_agent)
+    user = check_credentials(request=request, identifier=identifier, password=password)
+    return open_session(
+        user=user, device_name=device_name, ip=client_ip(request), user_agent=user_agent
+    )
 
 
 def rotate_refresh_token(*, raw_refresh: str, ip: str | None = None) -> TokenPair:

@@ -63,16 +63,13 @@ class LoginView(APIView):
         summary="Sign in with a username or email",
     )
     def post(self, request):
-        ratelimit.enforce_ip(request, "login_ip")
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        ratelimit.enforce(request, "login_username", fields["username"].strip())
         sign_in = services.login(
             identifier=fields["username"],
             password=fields["password"],
             device_name=fields.get("device_name", ""),
-            ip=client_ip(request),
             user_agent=_user_agent(request),
             request=request._request,
         )

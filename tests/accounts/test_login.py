@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import argon2
 import pytest
 
@@ -103,9 +105,42 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(api, user):
 def test_a_suspended_user_cannot_log_in(api):
     user = UserFactory(is_suspended=True)
 
-    assert_error(login(api, user.username), 403, "permission_denied")
+    error = assert_error(login(api, user.username), 401, "authentication_failed")
 
+    assert error["message"] == "Invalid username or password."
     assert not DeviceSession.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
+def test_a_suspended_user_gets_the_same_answer_with_the_right_and_a_wrong_password(api):
+    # A different answer for the right password would confirm a guessed password.
+    user = UserFactory(is_suspended=True)
+
+    right = login(api, user.username, PASSWORD)
+    wrong = login(api, user.username, "not the password")
+    unknown = login(api, "nobody-here", "not the password")
+
+    assert right.status_code == wrong.status_code == unknown.status_code == 401
+    assert right.content == wrong.content == unknown.content
+    assert right["Content-Type"] == wrong["Content-Type"]
+    assert not DeviceSession.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
+def test_failed_logins_are_logged_as_security_events(api, user, caplog):
+    suspended = UserFactory(is_suspended=True)
+
+    with caplog.at_level(logging.INFO, logger="lair.security"):
+        login(api, user.username, "not the password")
+        login(api, suspended.username, PASSWORD)
+        assert login(api, user.username).status_code == 200
+
+    events = [r for r in caplog.records if r.name == "lair.security"]
+    assert [r.action for r in events] == ["login.failed", "login.failed"]
+    assert [r.user_id for r in events] == [user.pk, suspended.pk]
+    assert [r.ip for r in events] == ["127.0.0.1", "127.0.0.1"]
+    # The password never reaches the log.
+    assert not any("not the password" in r.getMessage() for r in events)
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ Time is frozen in these tests so that a rate window never rolls over mid-test.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -93,6 +94,32 @@ def test_login_brute_force_on_one_username_is_limited_across_ips(api, user, limi
 
     # From yet another IP, even with the right password.
     assert_rate_limited(login(api, user.username, PASSWORD, ip="203.0.113.99"), 3600)
+
+
+@pytest.mark.django_db
+def test_the_username_and_the_email_of_one_account_share_one_limit(api, limits):
+    limits(login_username="10/h")
+    user = UserFactory(username="alice", email="alice@example.org")
+    for n in range(10):
+        assert_error(login(api, "alice", ip=f"203.0.113.{n}"), 401, "authentication_failed")
+
+    assert_rate_limited(login(api, "Alice@Example.org", ip="203.0.113.50"), 3600)
+    assert_rate_limited(login(api, user.email, PASSWORD, ip="203.0.113.51"), 3600)
+
+
+@pytest.mark.django_db
+def test_a_lockout_is_logged_as_a_security_event(api, user, limits, caplog):
+    limits(login_username="1/h")
+    login(api, user.username)
+    caplog.clear()
+
+    with caplog.at_level(logging.INFO, logger="lair.security"):
+        assert_rate_limited(login(api, user.username), 3600)
+
+    events = [r for r in caplog.records if r.name == "lair.security"]
+    assert [(r.action, r.user_id, r.scope) for r in events] == [
+        ("login.locked_out", user.pk, "login_username")
+    ]
 
 
 @pytest.mark.django_db
