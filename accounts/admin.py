@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import User, UserSettings
-from lair.realtime import close_user_sockets
 
 
 class UserSettingsInline(admin.StackedInline):
@@ -34,14 +33,3 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Tokens of a suspended or deactivated user fail on their next request;
-        # their open sockets are closed now.
-        if (
-            change
-            and not obj.can_sign_in
-            and {"is_suspended", "is_active"} & set(form.changed_data)
-        ):
-            close_user_sockets(obj.pk, reason="account disabled")

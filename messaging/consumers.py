@@ -104,6 +104,14 @@ def _authenticate_token(raw) -> tuple[User, int]:
     return session.user, session.pk
 
 
+def _authenticate_cookie(django_session) -> tuple[User, int] | None:
+    """The user and device session of a browser's cookie sign-in, or None when it is not alive."""
+    from sessions_app.authentication import session_of_cookie
+
+    session = session_of_cookie(django_session)
+    return None if session is None else (session.user, session.pk)
+
+
 def _member_room_ids(user_id: int) -> list[int]:
     return list(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))
 
@@ -158,16 +166,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.writer: asyncio.Task | None = None
         self.closing = False
         await self.accept()
-        scope_user = self.scope.get("user")
-        browser_user = (
-            self.scope.get("cookie_auth")
-            and scope_user is not None
-            and scope_user.is_authenticated
-            and scope_user.can_sign_in
-        )
-        if browser_user:
-            await self.start(scope_user, session_id=None)
-            return
+        # A browser (its Origin checked) signed in by cookie: the device session
+        # its Django session keeps, checked as a token's is; revoking it closes
+        # this socket (4003).
+        django_session = self.scope.get("session") if self.scope.get("cookie_auth") else None
+        if django_session is not None:
+            browser = await database_sync_to_async(_authenticate_cookie)(django_session)
+            if browser is not None:
+                user, session_id = browser
+                await self.start(user, session_id=session_id)
+                return
         self.tasks.append(asyncio.ensure_future(self.expect_auth()))
 
     async def expect_auth(self):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -10,7 +13,7 @@ from lair.errors import TokenInvalid, TokenInvalidAPIError
 from lair.lookups import JoinedLookup
 from lair.net import client_ip
 from sessions_app.models import DeviceSession
-from sessions_app.services import touch_session
+from sessions_app.services import DEVICE_SESSION_KEY, touch_session
 from sessions_app.tokens import decode_access
 
 _SESSION_WITH_USER = JoinedLookup(DeviceSession, "user", "a.id = %s AND a.user_id = %s")
@@ -35,6 +38,46 @@ def session_of_access_token(raw: str):
     if not session.user.can_sign_in:
         raise TokenInvalid("This account is suspended or disabled.")
     return token, session
+
+
+def _session_hash_verified(django_session, user) -> bool:
+    """The session's password hash still matches the user's (Django's own check)."""
+    session_hash = django_session.get(HASH_SESSION_KEY)
+    if not session_hash:
+        return False
+    if constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return True
+    # Sessions signed before a SECRET_KEY rotation stay valid through the fallbacks.
+    return any(
+        constant_time_compare(session_hash, fallback)
+        for fallback in user.get_session_auth_fallback_hash()
+    )
+
+
+def session_of_cookie(django_session) -> DeviceSession | None:
+    """The live device session (with its user) of a cookie sign-in, or None.
+
+    ``django_session`` is the Django session of the request or of the socket's
+    scope. It names the user and the device session opened at login; the two
+    come in one query, as for an access token (:func:`session_of_access_token`),
+    and pass the same checks: revoked, expired, suspended or deactivated is
+    None, and so is a cookie sign-in that keeps no device session (made before
+    they were kept) or whose password hash no longer matches (Django's check).
+    """
+    try:
+        user_id = int(django_session[SESSION_KEY])
+        session_id = django_session[DEVICE_SESSION_KEY]
+        backend = django_session[BACKEND_SESSION_KEY]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if type(session_id) is not int or backend not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    session = _SESSION_WITH_USER.get(session_id, user_id)
+    if session is None or not session.is_active or not session.user.can_sign_in:
+        return None
+    if not _session_hash_verified(django_session, session.user):
+        return None
+    return session
 
 
 class DeviceSessionJWTAuthentication(BaseAuthentication):
@@ -73,11 +116,18 @@ class DeviceSessionJWTAuthentication(BaseAuthentication):
 
 
 def current_session_id(request) -> int | None:
-    """The device session of this request, when it came with a JWT."""
+    """The device session of this request: its JWT's, or its cookie's."""
     session = getattr(request, "device_session", None)
     if session is None:
         session = getattr(getattr(request, "_request", None), "device_session", None)
     return session.pk if session is not None else None
+
+
+def signed_in_by_token(request) -> bool:
+    """The request was authenticated by an access token (not by a session cookie)."""
+    return isinstance(
+        getattr(request, "successful_authenticator", None), DeviceSessionJWTAuthentication
+    )
 
 
 class DeviceSessionJWTScheme(OpenApiAuthenticationExtension):

@@ -27,6 +27,9 @@ security_log = logging.getLogger("lair.security")
 
 INVALID_LOGIN = "Invalid username or password."
 
+# Where a Django session (a cookie sign-in) keeps the id of its device session.
+DEVICE_SESSION_KEY = "device_session_id"
+
 
 @dataclass(frozen=True)
 class SignIn:
@@ -61,6 +64,51 @@ def open_session(
     session.refresh_jti = tokens.refresh_jti
     session.save(update_fields=["refresh_jti"])
     return SignIn(user=user, session=session, tokens=tokens)
+
+
+@transaction.atomic
+def open_cookie_session(*, request, user: User) -> DeviceSession:
+    """Open the device session of a cookie sign-in (Django's ``login()``) and keep its id.
+
+    Every cookie login (the admin, browser pages, the test client) becomes a
+    device session like an API login, so suspension, revocation and expiry end
+    it the same way. Its id goes in the Django session, where the cookie check
+    (sessions_app.middleware) and the socket (``scope["session"]``) find it. A
+    device session this browser held before (a second sign-in without signing
+    out) is revoked: one browser, one session. It expires with the cookie.
+    """
+    previous = request.session.get(DEVICE_SESSION_KEY)
+    if type(previous) is int:
+        old = DeviceSession.objects.filter(pk=previous, user=user).first()
+        if old is not None:
+            revoke_session(session=old, reason=DeviceSession.RevokeReason.LOGOUT)
+    now = timezone.now()
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
+    session = DeviceSession.objects.create(
+        user=user,
+        device_name=_device_name("", user_agent),
+        ip=client_ip(request),
+        user_agent=user_agent[:512],
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(seconds=settings.SESSION_COOKIE_AGE),
+    )
+    request.session[DEVICE_SESSION_KEY] = session.pk
+    return session
+
+
+def end_cookie_session(*, request) -> bool:
+    """Revoke the device session of a cookie sign-in that signs out (Django's ``logout()``).
+
+    Its sockets close (4003). Returns False when there was none alive.
+    """
+    session_id = getattr(request, "session", {}).get(DEVICE_SESSION_KEY)
+    if type(session_id) is not int:
+        return False
+    session = DeviceSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return False
+    return revoke_session(session=session, reason=DeviceSession.RevokeReason.LOGOUT)
 
 
 def register(
@@ -256,6 +304,43 @@ def change_password(
         user=user,
         reason=DeviceSession.RevokeReason.PASSWORD_CHANGED,
         except_session_id=current_session_id,
+    )
+
+
+@transaction.atomic
+def suspend_user(*, actor: User | None, user: User) -> int:
+    """Suspend ``user``: they cannot sign in, and every session of theirs ends now.
+
+    Every device session (API or cookie) is revoked with reason ``suspended``
+    and every open socket of theirs closes (4003), in every server process.
+    Returns how many sessions were revoked. The admin and the admin API both
+    come here, so the flag never changes without the revocations.
+    """
+    User.objects.filter(pk=user.pk).update(is_suspended=True)
+    user.is_suspended = True
+    revoked = revoke_user_sessions(user=user, reason=DeviceSession.RevokeReason.SUSPENDED)
+    # Also sockets that no device session names (opened before sessions were tracked).
+    close_user_sockets(user.pk, reason="account suspended")
+    _record_account_event("user.suspended", actor=actor, user=user, revoked=revoked)
+    return revoked
+
+
+@transaction.atomic
+def unsuspend_user(*, actor: User | None, user: User) -> None:
+    """Lift the suspension of ``user``: they may sign in again (old sessions stay ended)."""
+    User.objects.filter(pk=user.pk).update(is_suspended=False)
+    user.is_suspended = False
+    _record_account_event("user.unsuspended", actor=actor, user=user)
+
+
+def _record_account_event(action: str, *, actor: User | None, user: User, **details) -> None:
+    actor_id = getattr(actor, "pk", None)
+    security_log.warning(
+        "%s user_id=%s actor_id=%s",
+        action,
+        user.pk,
+        actor_id,
+        extra={"action": action, "user_id": user.pk, "actor_id": actor_id, **details},
     )
 
 

@@ -17,7 +17,7 @@ from lair.net import client_ip
 from lair.pagination import LimitOffsetPagination
 from lair.schema import ERROR_RESPONSES
 from sessions_app import services
-from sessions_app.authentication import current_session_id
+from sessions_app.authentication import current_session_id, signed_in_by_token
 from sessions_app.models import DeviceSession
 from sessions_app.serializers import (
     CleanupResultSerializer,
@@ -106,10 +106,12 @@ class LogoutView(APIView):
         summary="Sign out: revoke the current session",
     )
     def post(self, request):
-        session = getattr(request, "device_session", None)
-        if session is not None:
-            services.revoke_session(session=session, reason=DeviceSession.RevokeReason.LOGOUT)
+        if signed_in_by_token(request):
+            services.revoke_session(
+                session=request.device_session, reason=DeviceSession.RevokeReason.LOGOUT
+            )
         else:
+            # Django's logout ends the cookie's device session (sessions_app.signals).
             django_logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -131,7 +133,7 @@ class PasswordView(APIView):
             new_password=data.validated_data["new_password"],
             current_session_id=current_session_id(request),
         )
-        if getattr(request, "device_session", None) is None:
+        if not signed_in_by_token(request):
             # Signed in by cookie: keep this browser signed in.
             update_session_auth_hash(request._request, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
