@@ -8,10 +8,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from lair import views
 from lair.health import HealthView
 from lair.routes import both
+from sessions_app.admin import ending_other_sessions
 from sessions_app.forms import AdminLoginForm
 
-# The admin signs in through the API login's limits and failure records.
+# The admin signs in through the API login's limits and failure records, and
+# its password change ends the other sessions as the API's does.
 admin.site.login_form = AdminLoginForm
+admin.site.password_change = ending_other_sessions(admin.site.password_change)
 
 api_v1 = [
     *both("health", HealthView.as_view(), name="health"),

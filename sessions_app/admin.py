@@ -1,9 +1,13 @@
+import functools
+
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 
 from accounts.admin import UserAdmin
 from accounts.models import User
 from lair.realtime import close_user_sockets
 from sessions_app import services
+from sessions_app.authentication import current_session_id
 from sessions_app.models import DeviceSession
 
 
@@ -35,6 +39,38 @@ class DeviceSessionAdmin(admin.ModelAdmin):
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
 
+def _end_sessions_if_password_changed(request, user, old_hash: str | None) -> None:
+    """After an admin password form: a changed password ends the user's other sessions.
+
+    The operator's own browser stays signed in when it was their own password.
+    """
+    if user is None or request.method != "POST":
+        return
+    new_hash = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
+    if new_hash == old_hash:
+        return
+    own = request.user.is_authenticated and request.user.pk == user.pk
+    services.revoke_user_sessions(
+        user=user,
+        reason=DeviceSession.RevokeReason.PASSWORD_CHANGED,
+        except_session_id=current_session_id(request) if own else None,
+    )
+
+
+def ending_other_sessions(password_change):
+    """Wrap the admin site's own password change (lair/urls.py) like the API's."""
+
+    @functools.wraps(password_change)
+    def view(request, extra_context=None):
+        user = request.user if request.user.is_authenticated else None
+        old_hash = user.password if user is not None else None
+        response = password_change(request, extra_context)
+        _end_sessions_if_password_changed(request, user, old_hash)
+        return response
+
+    return view
+
+
 # The user admin, with suspension that ends every session. It lives here, not
 # in accounts/admin.py, because sessions sit above accounts: accounts may not
 # reach the sessions services.
@@ -61,6 +97,13 @@ class SessionAwareUserAdmin(UserAdmin):
         for user in users:
             services.unsuspend_user(actor=request.user, user=user)
         self.message_user(request, f"Unsuspended {len(users)} user(s).", messages.SUCCESS)
+
+    def user_change_password(self, request, id, form_url=""):
+        user = self.get_object(request, unquote(id))
+        old_hash = user.password if user is not None else None
+        response = super().user_change_password(request, id, form_url)
+        _end_sessions_if_password_changed(request, user, old_hash)
+        return response
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

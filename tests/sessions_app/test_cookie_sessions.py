@@ -18,7 +18,12 @@ from django.utils import timezone
 from accounts.models import User
 from sessions_app import services
 from sessions_app.models import DeviceSession
-from tests.conftest import assert_access_rejected, assert_error, sign_in_device
+from tests.conftest import (
+    assert_access_rejected,
+    assert_access_works,
+    assert_error,
+    sign_in_device,
+)
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import client_for
 
@@ -293,3 +298,59 @@ def test_the_admin_suspend_action_revokes_sessions(staff, operator, user):
         {"action": "unsuspend_users", "_selected_action": [str(user.pk)]},
     )
     assert not User.objects.get(pk=user.pk).is_suspended
+
+
+@pytest.mark.django_db
+def test_a_password_change_in_the_admin_keeps_this_browser_and_ends_every_other_session(staff):
+    browser = admin_login(staff)
+    other_browser = admin_login(staff, user_agent="Chromium/150.0")
+    _, device = sign_in_device(staff.username)
+
+    response = browser.post(
+        "/admin/password_change/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert_signed_in(browser)
+    assert_signed_out(other_browser)
+    assert_access_rejected(device["access"])
+    kept = device_session_of(browser)
+    assert kept.is_active
+    assert set(
+        DeviceSession.objects.exclude(pk=kept.pk).values_list("revoke_reason", flat=True)
+    ) == {"password_changed"}
+
+
+@pytest.mark.django_db
+def test_an_operator_setting_a_users_password_ends_every_session_of_that_user(operator, staff):
+    browser = admin_login(operator)
+    victim_browser = admin_login(staff)
+    _, device = sign_in_device(staff.username)
+
+    response = browser.post(
+        f"/admin/accounts/user/{staff.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "set_usable_password": "true"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert User.objects.get(pk=staff.pk).check_password(NEW_PASSWORD)
+    assert_signed_out(victim_browser)
+    assert_access_rejected(device["access"])
+    assert_signed_in(browser)
+
+
+@pytest.mark.django_db
+def test_a_wrong_old_password_in_the_admin_ends_no_session(staff):
+    browser = admin_login(staff)
+    _, device = sign_in_device(staff.username)
+
+    response = browser.post(
+        "/admin/password_change/",
+        {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 200
+    assert not DeviceSession.objects.filter(revoked_at__isnull=False).exists()
+    assert_access_works(device["access"])
+    assert_signed_in(browser)
