@@ -354,3 +354,60 @@ def test_a_wrong_old_password_in_the_admin_ends_no_session(staff):
     assert not DeviceSession.objects.filter(revoked_at__isnull=False).exists()
     assert_access_works(device["access"])
     assert_signed_in(browser)
+
+
+def change_form_data(browser: Client, user, **changes) -> dict:
+    """The admin change form of ``user`` as the page shows it, with ``changes``."""
+    page = browser.get(f"/admin/accounts/user/{user.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None
+        and value is not False
+        and name
+        not in (
+            "password",
+            "avatar",
+            "groups",
+            "user_permissions",
+            "last_login",
+            "last_seen",
+            "date_joined",
+        )
+    }
+    data.update(
+        {
+            "is_active": "on",
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+            "settings-TOTAL_FORMS": "1",
+            "settings-INITIAL_FORMS": "1",
+            "settings-MIN_NUM_FORMS": "0",
+            "settings-MAX_NUM_FORMS": "1",
+            "settings-0-user": str(user.pk),
+            "settings-0-theme": "system",
+            "settings-0-notify": "all",
+            "settings-0-language": "en",
+            **changes,
+        }
+    )
+    return data
+
+
+@pytest.mark.django_db
+def test_suspending_in_the_admin_change_form_revokes_every_session(operator, staff):
+    browser = admin_login(operator)
+    victim_browser = admin_login(staff)
+    _, device = sign_in_device(staff.username)
+
+    data = change_form_data(browser, staff, is_suspended="on")
+    response = browser.post(f"/admin/accounts/user/{staff.pk}/change/", data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert User.objects.get(pk=staff.pk).is_suspended
+    assert_signed_out(victim_browser)
+    assert_access_rejected(device["access"])
+    reasons = DeviceSession.objects.filter(user=staff).values_list("revoke_reason", flat=True)
+    assert set(reasons) == {"suspended"}
