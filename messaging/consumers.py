@@ -119,6 +119,21 @@ def _profile(user: User) -> dict:
     }
 
 
+def _is_int(value) -> bool:
+    # JSON true and 2.0 compare equal to the ints 1 and 2: only a real int is an id.
+    return type(value) is int
+
+
+PING_ID_MAX_CHARS = 64
+
+
+def _is_short_scalar(value) -> bool:
+    """What a ping id may be: it is echoed back, so nothing big or nested."""
+    if isinstance(value, str):
+        return len(value) <= PING_ID_MAX_CHARS
+    return type(value) in (int, float) and abs(value) < 2**53
+
+
 def _record_last_seen(user_id: int, when) -> None:
     User.objects.filter(pk=user_id).update(last_seen=when)
 
@@ -225,27 +240,29 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- frames from the client ----------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
+        if self.closing:
+            return
         self.last_frame_at = self.loop.time()
         if text_data is None:
-            self.send_error("unsupported_frame", "Send JSON text frames.")
+            await self.refuse("unsupported_frame", "Send JSON text frames.")
             return
         if len(text_data) > settings.WS_MAX_FRAME_BYTES:
-            self.send_error(
+            await self.refuse(
                 "payload_too_large", f"Frames are at most {settings.WS_MAX_FRAME_BYTES} bytes."
             )
             return
         try:
             frame = orjson.loads(text_data)
         except orjson.JSONDecodeError:
-            self.send_error("parse_error", "The frame is not valid JSON.")
+            await self.refuse("parse_error", "The frame is not valid JSON.")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            self.send_error("validation_error", "A frame is an object with a 'type'.")
+            await self.refuse("validation_error", "A frame is an object with a 'type'.")
             return
         kind = frame["type"]
         if self.user is None:
             if kind != "auth":
-                await self.close(CLOSE_AUTH_FAILED, "authenticate first")
+                await self.refuse("validation_error", "authenticate first")
                 return
             await self.authenticate(frame.get("token"))
             return
@@ -255,10 +272,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await handler(self, frame)
 
+    async def refuse(self, code: str, message: str) -> None:
+        """A bad frame: an error frame once signed in; before that the socket closes (4001).
+
+        An unauthenticated client gets one chance, a valid auth frame, so a
+        stranger cannot hold a socket open for the auth window with garbage.
+        """
+        if self.user is not None:
+            self.send_error(code, message)
+            return
+        self.closing = True
+        await self.close(CLOSE_AUTH_FAILED, "authenticate first")
+
     async def authenticate(self, token):
         try:
             user, session_id = await database_sync_to_async(_authenticate_token)(token)
         except TokenInvalid:
+            self.closing = True
             await self.close(CLOSE_AUTH_FAILED, "invalid token")
             return
         await self.start(user, session_id=session_id)
@@ -269,12 +299,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def on_ping(self, frame):
         pong = {"type": "pong"}
         if "id" in frame:
-            pong["id"] = frame["id"]
+            ping_id = frame["id"]
+            if not _is_short_scalar(ping_id):
+                self.send_error("validation_error", "'id' is a number or a string of <= 64 chars.")
+                return
+            pong["id"] = ping_id
         self.send_frame(pong)
 
     async def on_typing(self, frame):
         room_id, state = frame.get("room_id"), frame.get("state", "start")
-        if state not in ("start", "stop"):
+        if not _is_int(room_id):
+            self.send_error("validation_error", "room_id is the id of one of your rooms.")
+            return
+        if not isinstance(state, str) or state not in ("start", "stop"):
             self.send_error("validation_error", "state is 'start' or 'stop'.")
             return
         if room_id not in self.rooms:
@@ -311,7 +348,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_presence(self, frame):
         status = frame.get("status")
-        if status not in (presence.ONLINE, presence.AWAY):
+        if not isinstance(status, str) or status not in (presence.ONLINE, presence.AWAY):
             self.send_error("validation_error", "status is 'online' or 'away'.")
             return
         await sync_to_async(presence.set_status)(self.user.pk, status)
@@ -326,7 +363,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_resume(self, frame):
         after = frame.get("after")
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        if not _is_int(after) or after < 0:
             self.send_error("validation_error", "'after' is the last event_id you saw.")
             return
         # Live events wait until the replay is out (see deliver).
