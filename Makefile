@@ -19,10 +19,12 @@ install: $(STAMP)
 # One process: the default in-memory channel layer does not cross processes.
 # DEBUG defaults on here so that no SECRET_KEY is needed on a fresh machine.
 # No permessage-deflate: it costs 1.5-2x the CPU per delivery (lair/workers.py).
+# --ws-max-size: the server refuses frames over WS_MAX_FRAME_BYTES (close 1009)
+# before buffering them; uvicorn's own default is 16 MiB.
 run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/uvicorn lair.asgi:application --host $(HOST) --port $(PORT) \
-		--lifespan off --ws-per-message-deflate false
+		--lifespan off --ws-per-message-deflate false --ws-max-size $${WS_MAX_FRAME_BYTES:-16384}
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
