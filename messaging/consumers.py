@@ -29,6 +29,7 @@ from django.conf import settings
 
 from accounts import presence
 from accounts.models import User
+from accounts.selectors import shows_presence_of
 from lair.errors import TokenInvalid
 from lair.realtime import apublish
 from messaging import events
@@ -108,6 +109,11 @@ def _member_room_ids(user_id: int) -> list[int]:
     return list(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))
 
 
+def _stream_state(user_id: int) -> tuple[list[int], bool]:
+    """The rooms a new socket follows, and whether its user's presence is shown (one hop)."""
+    return _member_room_ids(user_id), shows_presence_of(user_id)
+
+
 def _profile(user: User) -> dict:
     return {
         "id": user.pk,
@@ -134,8 +140,10 @@ def _is_short_scalar(value) -> bool:
     return type(value) in (int, float) and abs(value) < 2**53
 
 
-def _record_last_seen(user_id: int, when) -> None:
+def _record_last_seen(user_id: int, when) -> bool:
+    """Store the last-seen time; True when the user shows their presence to others."""
     User.objects.filter(pk=user_id).update(last_seen=when)
+    return shows_presence_of(user_id)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -155,6 +163,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.user: User | None = None
         self.session_id: int | None = None
+        self.shows_presence = True
         self.rooms: set[int] = set()
         self.fanout = None
         # Deliveries that arrive between subscribing and the ready frame wait here.
@@ -195,14 +204,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for task in self.tasks:
             task.cancel()
         self.tasks = []
-        room_ids = await database_sync_to_async(_member_room_ids)(user.pk)
+        room_ids, self.shows_presence = await database_sync_to_async(_stream_state)(user.pk)
         self.rooms = set(room_ids)
         self.fanout = local_fanout()
         await self.fanout.register(self, user.pk, room_ids)
         came_online = await sync_to_async(presence.socket_opened)(user.pk)
         self.send_frame({"type": "ready", "user": _profile(user), "rooms": sorted(room_ids)})
         self.release_held()
-        if came_online:
+        if came_online and self.shows_presence:
             await self.broadcast_presence(presence.ONLINE, None)
 
     async def disconnect(self, code):
@@ -225,7 +234,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if await sync_to_async(presence.open_sockets)(user_id):
             return  # came back within the grace period
         seen = await sync_to_async(presence.mark_offline)(user_id)
-        await database_sync_to_async(_record_last_seen)(user_id, seen)
+        shown = await database_sync_to_async(_record_last_seen)(user_id, seen)
+        if not shown:
+            return  # show_presence off: others never saw them come, nor see them go
         frame = events.encode(
             {
                 "type": "presence",
@@ -352,7 +363,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.send_error("validation_error", "status is 'online' or 'away'.")
             return
         await sync_to_async(presence.set_status)(self.user.pk, status)
-        await self.broadcast_presence(status, None)
+        # Read again: the user may have hidden (or shown) their presence since connecting.
+        self.shows_presence = await database_sync_to_async(shows_presence_of)(self.user.pk)
+        if self.shows_presence:
+            await self.broadcast_presence(status, None)
 
     async def broadcast_presence(self, status: str, last_seen):
         frame = events.encode(
