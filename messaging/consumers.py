@@ -31,6 +31,7 @@ from accounts import presence
 from accounts.models import User
 from accounts.selectors import shows_presence_of
 from lair.errors import TokenInvalid
+from lair.net import client_ip_of_scope
 from lair.realtime import apublish
 from messaging import events
 from messaging.fanout import local_fanout
@@ -42,6 +43,7 @@ CLOSE_AUTH_FAILED = 4001
 CLOSE_SESSION_ENDED = 4003
 CLOSE_IDLE = 4000
 CLOSE_TOO_SLOW = 4008
+CLOSE_TOO_MANY_SOCKETS = 4029
 TYPING_REFRESH_SECONDS = 2.0
 SEEN_EVENT_IDS = 10_000
 RESUME_BATCH = 500
@@ -169,10 +171,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Deliveries that arrive between subscribing and the ready frame wait here.
         self.held: list[tuple[int | None, str]] | None = []
         self.seen: OrderedDict[int, None] = OrderedDict()
+        # Typing: the expiry timer per room, when a start was last relayed, and
+        # the rooms told "start" and not yet "stop" (only those get a stop).
         self.typing_tasks: dict[int, asyncio.Task] = {}
         self.typing_sent: dict[int, float] = {}
+        self.typing_shown: set[int] = set()
         self.loop = asyncio.get_running_loop()
         self.last_frame_at = self.loop.time()
+        # Client frames in the current one-second window (WS_MAX_FRAMES_PER_SECOND).
+        self.frame_window, self.frame_count = self.last_frame_at, 0
+        # Presence: what this socket last relayed and when, the latest state
+        # asked for, and the relay waiting for WS_PRESENCE_INTERVAL_SECONDS.
+        self.presence_shown, self.presence_wanted = presence.ONLINE, presence.ONLINE
+        self.presence_relayed_at: float | None = None
+        self.presence_later: asyncio.Task | None = None
+        # The client address this socket counts against (WS_MAX_SOCKETS_PER_IP).
+        self.counted_ip: str | None = None
         self.tasks: list[asyncio.Task] = []
         # Writes: the server's own send; frames waiting behind a blocked
         # write (None while writes go straight through) and the task that
@@ -182,6 +196,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.writer: asyncio.Task | None = None
         self.closing = False
         await self.accept()
+        if not await self.count_address():
+            return
         scope_user = self.scope.get("user")
         browser_user = (
             self.scope.get("cookie_auth")
@@ -194,21 +210,48 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.tasks.append(asyncio.ensure_future(self.expect_auth()))
 
+    async def count_address(self) -> bool:
+        """Count this socket against its client address; False (and closed) over the cap.
+
+        Counted before authentication: the cap is what bounds sockets that
+        never authenticate.
+        """
+        cap = settings.WS_MAX_SOCKETS_PER_IP
+        if not cap:
+            return True
+        ip = client_ip_of_scope(self.scope)
+        count = await sync_to_async(presence.address_socket_opened)(ip)
+        if count <= cap:
+            self.counted_ip = ip
+            return True
+        await sync_to_async(presence.address_socket_closed)(ip)  # a refused one holds no place
+        logger.warning("refused a WebSocket: %d open from %s", count - 1, ip)
+        self.closing = True
+        await self.close(CLOSE_TOO_MANY_SOCKETS, "too many sockets from your address")
+        return False
+
     async def expect_auth(self):
         await asyncio.sleep(settings.WS_AUTH_TIMEOUT_SECONDS)
         if self.user is None:
             await self.close(CLOSE_AUTH_FAILED, "authentication timed out")
 
     async def start(self, user: User, session_id: int | None):
-        self.user, self.session_id = user, session_id
         for task in self.tasks:
             task.cancel()
         self.tasks = []
+        open_sockets = await sync_to_async(presence.socket_opened)(user.pk)
+        cap = settings.WS_MAX_SOCKETS_PER_USER
+        if cap and open_sockets > cap:
+            await sync_to_async(presence.socket_closed)(user.pk)
+            self.closing = True
+            await self.close(CLOSE_TOO_MANY_SOCKETS, "too many sockets")
+            return
+        came_online = open_sockets == 1
+        self.user, self.session_id = user, session_id
         room_ids, self.shows_presence = await database_sync_to_async(_stream_state)(user.pk)
         self.rooms = set(room_ids)
         self.fanout = local_fanout()
         await self.fanout.register(self, user.pk, room_ids)
-        came_online = await sync_to_async(presence.socket_opened)(user.pk)
         self.send_frame({"type": "ready", "user": _profile(user), "rooms": sorted(room_ids)})
         self.release_held()
         if came_online and self.shows_presence:
@@ -216,14 +259,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         self.closing, self.backlog = True, None
-        for task in [*self.tasks, *self.typing_tasks.values(), self.writer]:
+        tasks = [*self.tasks, *self.typing_tasks.values(), self.writer, self.presence_later]
+        for task in tasks:
             if task is not None:
                 task.cancel()
         if self.fanout is not None:
             self.fanout.unregister(self)
+        if self.counted_ip is not None:
+            ip, self.counted_ip = self.counted_ip, None
+            await sync_to_async(presence.address_socket_closed)(ip)
         if self.user is None:
             return
-        for room_id in list(self.typing_tasks):
+        for room_id in sorted(self.typing_shown):
             await self.send_typing(room_id, "stop")
         remaining = await sync_to_async(presence.socket_closed)(self.user.pk)
         if remaining == 0:
@@ -237,16 +284,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         shown = await database_sync_to_async(_record_last_seen)(user_id, seen)
         if not shown:
             return  # show_presence off: others never saw them come, nor see them go
-        frame = events.encode(
-            {
-                "type": "presence",
-                "user_id": user_id,
-                "status": presence.OFFLINE,
-                "last_seen": seen.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            }
-        )
-        for room_id in room_ids:
-            await apublish({"type": "room.ephemeral", "room_id": room_id, "text": frame})
+        frame = {
+            "type": "presence",
+            "user_id": user_id,
+            "status": presence.OFFLINE,
+            "last_seen": seen.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        await apublish(events.rooms_ephemeral(room_ids, frame))
 
     # --- frames from the client ----------------------------------------------
 
@@ -254,6 +298,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         self.last_frame_at = self.loop.time()
+        if self.user is not None and self.over_frame_rate():
+            return
         if text_data is None:
             await self.refuse("unsupported_frame", "Send JSON text frames.")
             return
@@ -282,6 +328,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.send_error("unknown_type", f"Unknown frame type {kind!r}.")
             return
         await handler(self, frame)
+
+    def over_frame_rate(self) -> bool:
+        """True for a frame past WS_MAX_FRAMES_PER_SECOND in this one-second window.
+
+        The first one gets a rate_limited error; the rest are dropped without
+        an answer, so that flooding cannot make the server send as much back.
+        """
+        cap = settings.WS_MAX_FRAMES_PER_SECOND
+        if not cap:
+            return False
+        now = self.last_frame_at
+        if now - self.frame_window >= 1.0:
+            self.frame_window, self.frame_count = now, 0
+        self.frame_count += 1
+        if self.frame_count <= cap:
+            return False
+        if self.frame_count == cap + 1:
+            self.send_error("rate_limited", f"At most {cap} frames a second; frames dropped.")
+        return True
 
     async def refuse(self, code: str, message: str) -> None:
         """A bad frame: an error frame once signed in; before that the socket closes (4001).
@@ -332,20 +397,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if existing is not None:
             existing.cancel()
         if state == "stop":
-            if existing is not None:
+            if room_id in self.typing_shown:
+                self.typing_shown.discard(room_id)
                 await self.send_typing(room_id, "stop")
             return
         self.typing_tasks[room_id] = asyncio.ensure_future(self.typing_expires(room_id))
         now = self.loop.time()
-        # Clients refresh while typing; relay at most one start per interval.
-        if existing is None or now - self.typing_sent.get(room_id, 0) >= TYPING_REFRESH_SECONDS:
+        # Clients refresh while typing: relay at most one start per interval,
+        # whatever stops came between (start/stop/start... would flood the room).
+        last = self.typing_sent.get(room_id)
+        if last is None or now - last >= TYPING_REFRESH_SECONDS:
             self.typing_sent[room_id] = now
+            self.typing_shown.add(room_id)
             await self.send_typing(room_id, "start")
 
     async def typing_expires(self, room_id: int):
         await asyncio.sleep(settings.TYPING_TIMEOUT_SECONDS)
         self.typing_tasks.pop(room_id, None)
-        await self.send_typing(room_id, "stop")
+        if room_id in self.typing_shown:
+            self.typing_shown.discard(room_id)
+            await self.send_typing(room_id, "stop")
 
     async def send_typing(self, room_id: int, state: str):
         user = self.user
@@ -362,6 +433,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not isinstance(status, str) or status not in (presence.ONLINE, presence.AWAY):
             self.send_error("validation_error", "status is 'online' or 'away'.")
             return
+        self.presence_wanted = status
+        if self.presence_later is not None:
+            return  # a relay is waiting for the interval: it takes the latest state
+        relayed_at = self.presence_relayed_at
+        if relayed_at is not None:
+            wait = relayed_at + settings.WS_PRESENCE_INTERVAL_SECONDS - self.loop.time()
+            if wait > 0:
+                self.presence_later = asyncio.ensure_future(self.relay_presence_later(wait))
+                return
+        await self.relay_presence()
+
+    async def relay_presence_later(self, wait: float):
+        await asyncio.sleep(wait)
+        self.presence_later = None
+        await self.relay_presence()
+
+    async def relay_presence(self):
+        """Relay the latest state the client asked for, if it is a change."""
+        status = self.presence_wanted
+        if status == self.presence_shown:
+            return
+        self.presence_shown, self.presence_relayed_at = status, self.loop.time()
         await sync_to_async(presence.set_status)(self.user.pk, status)
         # Read again: the user may have hidden (or shown) their presence since connecting.
         self.shows_presence = await database_sync_to_async(shows_presence_of)(self.user.pk)
@@ -369,11 +462,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.broadcast_presence(status, None)
 
     async def broadcast_presence(self, status: str, last_seen):
-        frame = events.encode(
-            {"type": "presence", "user_id": self.user.pk, "status": status, "last_seen": last_seen}
-        )
-        for room_id in self.rooms:
-            await apublish({"type": "room.ephemeral", "room_id": room_id, "text": frame})
+        frame = {
+            "type": "presence",
+            "user_id": self.user.pk,
+            "status": status,
+            "last_seen": last_seen,
+        }
+        await apublish(events.rooms_ephemeral(self.rooms, frame))
 
     async def on_resume(self, frame):
         after = frame.get("after")
@@ -523,6 +618,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     def leave_room(self, room_id: int):
         self.rooms.discard(room_id)
+        self.typing_shown.discard(room_id)
         task = self.typing_tasks.pop(room_id, None)
         if task is not None:
             task.cancel()

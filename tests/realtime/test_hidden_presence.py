@@ -21,7 +21,7 @@ def hide_presence(user):
 def presence_frames_about(socket, user, timeout=0.6) -> list[dict]:
     """Every presence frame about ``user`` that arrives until ``timeout`` of silence."""
     frames = []
-    while not socket.nothing_received(timeout=timeout, skip=()):
+    while not socket.loop.run(socket.communicator.receive_nothing(timeout), timeout + 5):
         frame = socket.receive_any()
         if frame["type"] == "presence" and frame["user_id"] == user.pk:
             frames.append(frame)
