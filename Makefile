@@ -21,10 +21,13 @@ install: $(STAMP)
 # No permessage-deflate: it costs 1.5-2x the CPU per delivery (lair/workers.py).
 # No proxy headers: uvicorn would take the client address from X-Forwarded-For
 # of any local client; Django alone decides it (TRUSTED_PROXY_COUNT, lair/net.py).
+# --ws-max-size: the server refuses frames over WS_MAX_FRAME_BYTES (close 1009)
+# before buffering them; uvicorn's own default is 16 MiB.
 run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/uvicorn lair.asgi:application --host $(HOST) --port $(PORT) \
-		--lifespan off --ws-per-message-deflate false --no-proxy-headers
+		--lifespan off --ws-per-message-deflate false --no-proxy-headers \
+		--ws-max-size $${WS_MAX_FRAME_BYTES:-16384}
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

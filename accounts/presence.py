@@ -56,21 +56,37 @@ def _seen_key(user_id: int) -> str:
     return f"presence:seen:{user_id}"
 
 
-def socket_opened(user_id: int) -> bool:
-    """Count a new socket; True when it is the user's first (they came online)."""
-    key = _sockets_key(user_id)
+def _count_up(key: str) -> int:
+    """Add one to a socket count that lives SOCKETS_TTL; returns the new count."""
     if _cache().add(key, 1, SOCKETS_TTL):
-        count = 1
-    else:
-        try:
-            count = _cache().incr(key)
-        except ValueError:  # expired between add and incr
-            _cache().set(key, 1, SOCKETS_TTL)
-            count = 1
-        _cache().touch(key, SOCKETS_TTL)
+        return 1
+    try:
+        count = _cache().incr(key)
+    except ValueError:  # expired between add and incr
+        _cache().set(key, 1, SOCKETS_TTL)
+        return 1
+    _cache().touch(key, SOCKETS_TTL)
+    return count
+
+
+def _count_down(key: str) -> int:
+    """Take one off a socket count; returns what is left (the key goes at zero)."""
+    try:
+        count = _cache().decr(key)
+    except ValueError:
+        return 0
+    if count <= 0:
+        _cache().delete(key)
+        return 0
+    return count
+
+
+def socket_opened(user_id: int) -> int:
+    """Count a new socket; returns the user's open sockets (1: they came online)."""
+    count = _count_up(_sockets_key(user_id))
     if count == 1:
         _cache().set(_status_key(user_id), ONLINE, STATUS_TTL)
-    return count == 1
+    return count
 
 
 def refresh_seconds() -> float:
@@ -78,10 +94,8 @@ def refresh_seconds() -> float:
     return SOCKETS_TTL / 4
 
 
-def sockets_alive(user_ids) -> None:
-    """Refresh the socket counts of these users: one round trip on Redis."""
+def _keep_alive(keys) -> None:
     client = _cache()
-    keys = [_sockets_key(uid) for uid in user_ids]
     if isinstance(client, RedisCache):
         # Django's cache touches one key per call; a pipeline does them all.
         redis = client._cache.get_client(write=True)
@@ -94,17 +108,37 @@ def sockets_alive(user_ids) -> None:
             client.touch(key, SOCKETS_TTL)
 
 
+def sockets_alive(user_ids) -> None:
+    """Refresh the socket counts of these users: one round trip on Redis."""
+    _keep_alive([_sockets_key(uid) for uid in user_ids])
+
+
+# Sockets per client address, counted like a user's (WS_MAX_SOCKETS_PER_IP):
+# in the cache, so that every server process adds to the same count.
+
+
+def _address_key(ip: str) -> str:
+    return f"presence:address:{ip}"
+
+
+def address_socket_opened(ip: str) -> int:
+    """Count a new socket from ``ip``; returns how many that address has open."""
+    return _count_up(_address_key(ip))
+
+
+def address_socket_closed(ip: str) -> int:
+    """Uncount a socket from ``ip``; returns how many it still has open."""
+    return _count_down(_address_key(ip))
+
+
+def addresses_alive(ips) -> None:
+    """Refresh the socket counts of these addresses: one round trip on Redis."""
+    _keep_alive([_address_key(ip) for ip in ips])
+
+
 def socket_closed(user_id: int) -> int:
     """Uncount a socket; returns how many the user still has open."""
-    key = _sockets_key(user_id)
-    try:
-        count = _cache().decr(key)
-    except ValueError:
-        return 0
-    if count <= 0:
-        _cache().delete(key)
-        return 0
-    return count
+    return _count_down(_sockets_key(user_id))
 
 
 def open_sockets(user_id: int) -> int:

@@ -7,13 +7,14 @@ from datetime import UTC
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from accounts import presence
-from accounts.models import User
+from accounts.models import User, UserSettings
 
 
 def search_users(*, query: str):
     """Active users whose username or display name contains ``query``, best matches first."""
     query = query.strip()
-    users = User.objects.filter(is_active=True)
+    # settings: whether each user shows their presence (PublicUserSerializer).
+    users = User.objects.filter(is_active=True).select_related("settings")
     if not query:
         return users.order_by("username")
     return (
@@ -50,3 +51,21 @@ def profile_of(user: User) -> dict:
         "timezone": user.timezone,
         "date_joined": user.date_joined.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
+
+
+def shows_presence(user: User) -> bool:
+    """Whether others may see the user's presence and last-seen time (show_presence).
+
+    Reads ``user.settings``: list queries select it with the users. A user
+    without a settings row has the default, shown.
+    """
+    try:
+        return user.settings.show_presence
+    except UserSettings.DoesNotExist:
+        return True
+
+
+def shows_presence_of(user_id: int) -> bool:
+    """``shows_presence`` by id, for the socket, which holds no settings row."""
+    hidden = UserSettings.objects.filter(user_id=user_id, show_presence=False).exists()
+    return not hidden

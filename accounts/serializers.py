@@ -5,7 +5,7 @@ import zoneinfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts import presence
+from accounts import presence, selectors
 from accounts.models import User, UserSettings, username_validator
 
 
@@ -77,7 +77,23 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 
 class PublicUserSerializer(_ProfileSerializer):
-    """What anyone signed in may see of a user: never the email."""
+    """What anyone signed in may see of a user: never the email.
+
+    A user with show_presence off is offline to others, with no last-seen
+    time (their own profile, MeSerializer, shows the truth to them).
+    """
+
+    @extend_schema_field(serializers.ChoiceField(choices=["online", "away", "offline"]))
+    def get_presence(self, user: User) -> str:
+        if not selectors.shows_presence(user):
+            return presence.OFFLINE
+        return presence_for(self, user)
+
+    def to_representation(self, user: User) -> dict:
+        data = super().to_representation(user)
+        if data["presence"] == presence.OFFLINE and not selectors.shows_presence(user):
+            data["last_seen"] = None
+        return data
 
     class Meta:
         model = User

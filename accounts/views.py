@@ -103,7 +103,7 @@ class UserDetailView(APIView):
         summary="A user's public profile",
     )
     def get(self, request, user_id: int):
-        user = User.objects.filter(pk=user_id, is_active=True).first()
+        user = User.objects.filter(pk=user_id, is_active=True).select_related("settings").first()
         if user is None:
             raise NotFound("User not found.")
         return Response(PublicUserSerializer(user).data)

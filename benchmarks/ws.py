@@ -8,6 +8,7 @@ off. Example (see benchmarks/RESULTS-ws.md for every variant measured):
     DEBUG=false SECRET_KEY=<40+ chars> SECURE_SSL_REDIRECT=false \
         ALLOWED_HOSTS=127.0.0.1,localhost RATELIMIT_ENABLE=false \
         WS_IDLE_TIMEOUT_SECONDS=600 DATABASE_URL=sqlite:////tmp/bench-ws.sqlite3 \
+        WS_MAX_SOCKETS_PER_IP=0 WS_MAX_SOCKETS_PER_USER=0 \
         .venv/bin/uvicorn lair.asgi:application --port 8300 --lifespan off --no-access-log
     .venv/bin/python benchmarks/ws.py --url http://127.0.0.1:8300 \
         --database-url sqlite:////tmp/bench-ws.sqlite3 --sockets 1000 --rooms 1

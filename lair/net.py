@@ -23,11 +23,31 @@ def client_ip(request) -> str:
     an entry that is not an address (a misconfigured proxy, or a client that
     reached the server around the proxies) is not believed either.
     """
-    remote = _address(request.META.get("REMOTE_ADDR", "") or "") or "0.0.0.0"  # noqa: S104
+    remote = request.META.get("REMOTE_ADDR", "")
+    return _believed(request.META.get("HTTP_X_FORWARDED_FOR", ""), remote)
+
+
+def _believed(forwarded: str, remote: str) -> str:
+    """The address of the client from X-Forwarded-For and the peer, by the rule above."""
+    peer = _address(remote or "") or "0.0.0.0"  # noqa: S104
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies > 0:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         if len(hops) >= proxies:
-            return _address(hops[-proxies]) or remote
-    return remote
+            return _address(hops[-proxies]) or peer
+    return peer
+
+
+def client_ip_of_scope(scope) -> str:
+    """The client's IP for an ASGI scope (a WebSocket), by the rule of ``client_ip``.
+
+    The last TRUSTED_PROXY_COUNT hops of X-Forwarded-For are believed, else
+    the peer address the server saw.
+    """
+    forwarded = ",".join(
+        value.decode("latin1")
+        for name, value in scope.get("headers", [])
+        if name == b"x-forwarded-for"
+    )
+    client = scope.get("client")
+    return _believed(forwarded, client[0] if client else "")

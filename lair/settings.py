@@ -233,6 +233,14 @@ EVENT_TAIL_CHECK_SECONDS = env.float("EVENT_TAIL_CHECK_SECONDS", default=5.0)
 # or this many frames are queued.
 WS_SEND_TIMEOUT_SECONDS = env.float("WS_SEND_TIMEOUT_SECONDS", default=20.0)
 WS_SEND_BACKLOG = env.int("WS_SEND_BACKLOG", default=1000)
+# One client must not make the server send much more than it sends: frames a
+# socket may send per second (more get one rate_limited error and are dropped),
+# the shortest time between two presence changes relayed for one socket, and
+# open sockets per user and per client address (0: no cap; over it: close 4029).
+WS_MAX_FRAMES_PER_SECOND = env.int("WS_MAX_FRAMES_PER_SECOND", default=20)
+WS_PRESENCE_INTERVAL_SECONDS = env.float("WS_PRESENCE_INTERVAL_SECONDS", default=5.0)
+WS_MAX_SOCKETS_PER_USER = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
+WS_MAX_SOCKETS_PER_IP = env.int("WS_MAX_SOCKETS_PER_IP", default=300)
 TYPING_TIMEOUT_SECONDS = env.float("TYPING_TIMEOUT_SECONDS", default=6.0)
 PRESENCE_GRACE_SECONDS = env.float("PRESENCE_GRACE_SECONDS", default=5.0)
 # Avatars: largest upload accepted and the square size they are stored at.
@@ -383,11 +391,13 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# connect-src 'self' covers same-origin ws:/wss: (CSP Level 3); "ws: wss:" would
+# let injected script open sockets to any host.
 CONTENT_SECURITY_POLICY = env.str(
     "CONTENT_SECURITY_POLICY",
     default=(
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; connect-src 'self' ws: wss:; object-src 'none'; "
+        "script-src 'self'; connect-src 'self'; object-src 'none'; "
         "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
     ),
 )

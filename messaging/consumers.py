@@ -29,7 +29,9 @@ from django.conf import settings
 
 from accounts import presence
 from accounts.models import User
+from accounts.selectors import shows_presence_of
 from lair.errors import TokenInvalid
+from lair.net import client_ip_of_scope
 from lair.realtime import apublish
 from messaging import events
 from messaging.fanout import local_fanout
@@ -41,6 +43,7 @@ CLOSE_AUTH_FAILED = 4001
 CLOSE_SESSION_ENDED = 4003
 CLOSE_IDLE = 4000
 CLOSE_TOO_SLOW = 4008
+CLOSE_TOO_MANY_SOCKETS = 4029
 TYPING_REFRESH_SECONDS = 2.0
 SEEN_EVENT_IDS = 10_000
 RESUME_BATCH = 500
@@ -116,6 +119,11 @@ def _member_room_ids(user_id: int) -> list[int]:
     return list(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))
 
 
+def _stream_state(user_id: int) -> tuple[list[int], bool]:
+    """The rooms a new socket follows, and whether its user's presence is shown (one hop)."""
+    return _member_room_ids(user_id), shows_presence_of(user_id)
+
+
 def _profile(user: User) -> dict:
     return {
         "id": user.pk,
@@ -127,8 +135,25 @@ def _profile(user: User) -> dict:
     }
 
 
-def _record_last_seen(user_id: int, when) -> None:
+def _is_int(value) -> bool:
+    # JSON true and 2.0 compare equal to the ints 1 and 2: only a real int is an id.
+    return type(value) is int
+
+
+PING_ID_MAX_CHARS = 64
+
+
+def _is_short_scalar(value) -> bool:
+    """What a ping id may be: it is echoed back, so nothing big or nested."""
+    if isinstance(value, str):
+        return len(value) <= PING_ID_MAX_CHARS
+    return type(value) in (int, float) and abs(value) < 2**53
+
+
+def _record_last_seen(user_id: int, when) -> bool:
+    """Store the last-seen time; True when the user shows their presence to others."""
     User.objects.filter(pk=user_id).update(last_seen=when)
+    return shows_presence_of(user_id)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -148,15 +173,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.user: User | None = None
         self.session_id: int | None = None
+        self.shows_presence = True
         self.rooms: set[int] = set()
         self.fanout = None
         # Deliveries that arrive between subscribing and the ready frame wait here.
         self.held: list[tuple[int | None, str]] | None = []
         self.seen: OrderedDict[int, None] = OrderedDict()
+        # Typing: the expiry timer per room, when a start was last relayed, and
+        # the rooms told "start" and not yet "stop" (only those get a stop).
         self.typing_tasks: dict[int, asyncio.Task] = {}
         self.typing_sent: dict[int, float] = {}
+        self.typing_shown: set[int] = set()
         self.loop = asyncio.get_running_loop()
         self.last_frame_at = self.loop.time()
+        # Client frames in the current one-second window (WS_MAX_FRAMES_PER_SECOND).
+        self.frame_window, self.frame_count = self.last_frame_at, 0
+        # Presence: what this socket last relayed and when, the latest state
+        # asked for, and the relay waiting for WS_PRESENCE_INTERVAL_SECONDS.
+        self.presence_shown, self.presence_wanted = presence.ONLINE, presence.ONLINE
+        self.presence_relayed_at: float | None = None
+        self.presence_later: asyncio.Task | None = None
+        # The client address this socket counts against (WS_MAX_SOCKETS_PER_IP).
+        self.counted_ip: str | None = None
         self.tasks: list[asyncio.Task] = []
         # Writes: the server's own send; frames waiting behind a blocked
         # write (None while writes go straight through) and the task that
@@ -166,6 +204,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.writer: asyncio.Task | None = None
         self.closing = False
         await self.accept()
+        if not await self.count_address():
+            return
         # A browser (its Origin checked) signed in by cookie: the device session
         # its Django session keeps, checked as a token's is; revoking it closes
         # this socket (4003).
@@ -178,36 +218,67 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 return
         self.tasks.append(asyncio.ensure_future(self.expect_auth()))
 
+    async def count_address(self) -> bool:
+        """Count this socket against its client address; False (and closed) over the cap.
+
+        Counted before authentication: the cap is what bounds sockets that
+        never authenticate.
+        """
+        cap = settings.WS_MAX_SOCKETS_PER_IP
+        if not cap:
+            return True
+        ip = client_ip_of_scope(self.scope)
+        count = await sync_to_async(presence.address_socket_opened)(ip)
+        if count <= cap:
+            self.counted_ip = ip
+            return True
+        await sync_to_async(presence.address_socket_closed)(ip)  # a refused one holds no place
+        logger.warning("refused a WebSocket: %d open from %s", count - 1, ip)
+        self.closing = True
+        await self.close(CLOSE_TOO_MANY_SOCKETS, "too many sockets from your address")
+        return False
+
     async def expect_auth(self):
         await asyncio.sleep(settings.WS_AUTH_TIMEOUT_SECONDS)
         if self.user is None:
             await self.close(CLOSE_AUTH_FAILED, "authentication timed out")
 
     async def start(self, user: User, session_id: int | None):
-        self.user, self.session_id = user, session_id
         for task in self.tasks:
             task.cancel()
         self.tasks = []
-        room_ids = await database_sync_to_async(_member_room_ids)(user.pk)
+        open_sockets = await sync_to_async(presence.socket_opened)(user.pk)
+        cap = settings.WS_MAX_SOCKETS_PER_USER
+        if cap and open_sockets > cap:
+            await sync_to_async(presence.socket_closed)(user.pk)
+            self.closing = True
+            await self.close(CLOSE_TOO_MANY_SOCKETS, "too many sockets")
+            return
+        came_online = open_sockets == 1
+        self.user, self.session_id = user, session_id
+        room_ids, self.shows_presence = await database_sync_to_async(_stream_state)(user.pk)
         self.rooms = set(room_ids)
         self.fanout = local_fanout()
         await self.fanout.register(self, user.pk, room_ids)
-        came_online = await sync_to_async(presence.socket_opened)(user.pk)
         self.send_frame({"type": "ready", "user": _profile(user), "rooms": sorted(room_ids)})
         self.release_held()
-        if came_online:
+        if came_online and self.shows_presence:
             await self.broadcast_presence(presence.ONLINE, None)
 
     async def disconnect(self, code):
         self.closing, self.backlog = True, None
-        for task in [*self.tasks, *self.typing_tasks.values(), self.writer]:
+        tasks = [*self.tasks, *self.typing_tasks.values(), self.writer, self.presence_later]
+        for task in tasks:
             if task is not None:
                 task.cancel()
         if self.fanout is not None:
             self.fanout.unregister(self)
+        if self.counted_ip is not None:
+            ip, self.counted_ip = self.counted_ip, None
+            await sync_to_async(presence.address_socket_closed)(ip)
         if self.user is None:
             return
-        for room_id in list(self.typing_tasks):
+        for room_id in sorted(self.typing_shown):
             await self.send_typing(room_id, "stop")
         remaining = await sync_to_async(presence.socket_closed)(self.user.pk)
         if remaining == 0:
@@ -218,42 +289,45 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if await sync_to_async(presence.open_sockets)(user_id):
             return  # came back within the grace period
         seen = await sync_to_async(presence.mark_offline)(user_id)
-        await database_sync_to_async(_record_last_seen)(user_id, seen)
-        frame = events.encode(
-            {
-                "type": "presence",
-                "user_id": user_id,
-                "status": presence.OFFLINE,
-                "last_seen": seen.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            }
-        )
-        for room_id in room_ids:
-            await apublish({"type": "room.ephemeral", "room_id": room_id, "text": frame})
+        shown = await database_sync_to_async(_record_last_seen)(user_id, seen)
+        if not shown:
+            return  # show_presence off: others never saw them come, nor see them go
+        frame = {
+            "type": "presence",
+            "user_id": user_id,
+            "status": presence.OFFLINE,
+            "last_seen": seen.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        await apublish(events.rooms_ephemeral(room_ids, frame))
 
     # --- frames from the client ----------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
+        if self.closing:
+            return
         self.last_frame_at = self.loop.time()
+        if self.user is not None and self.over_frame_rate():
+            return
         if text_data is None:
-            self.send_error("unsupported_frame", "Send JSON text frames.")
+            await self.refuse("unsupported_frame", "Send JSON text frames.")
             return
         if len(text_data) > settings.WS_MAX_FRAME_BYTES:
-            self.send_error(
+            await self.refuse(
                 "payload_too_large", f"Frames are at most {settings.WS_MAX_FRAME_BYTES} bytes."
             )
             return
         try:
             frame = orjson.loads(text_data)
         except orjson.JSONDecodeError:
-            self.send_error("parse_error", "The frame is not valid JSON.")
+            await self.refuse("parse_error", "The frame is not valid JSON.")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            self.send_error("validation_error", "A frame is an object with a 'type'.")
+            await self.refuse("validation_error", "A frame is an object with a 'type'.")
             return
         kind = frame["type"]
         if self.user is None:
             if kind != "auth":
-                await self.close(CLOSE_AUTH_FAILED, "authenticate first")
+                await self.refuse("validation_error", "authenticate first")
                 return
             await self.authenticate(frame.get("token"))
             return
@@ -263,10 +337,42 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await handler(self, frame)
 
+    def over_frame_rate(self) -> bool:
+        """True for a frame past WS_MAX_FRAMES_PER_SECOND in this one-second window.
+
+        The first one gets a rate_limited error; the rest are dropped without
+        an answer, so that flooding cannot make the server send as much back.
+        """
+        cap = settings.WS_MAX_FRAMES_PER_SECOND
+        if not cap:
+            return False
+        now = self.last_frame_at
+        if now - self.frame_window >= 1.0:
+            self.frame_window, self.frame_count = now, 0
+        self.frame_count += 1
+        if self.frame_count <= cap:
+            return False
+        if self.frame_count == cap + 1:
+            self.send_error("rate_limited", f"At most {cap} frames a second; frames dropped.")
+        return True
+
+    async def refuse(self, code: str, message: str) -> None:
+        """A bad frame: an error frame once signed in; before that the socket closes (4001).
+
+        An unauthenticated client gets one chance, a valid auth frame, so a
+        stranger cannot hold a socket open for the auth window with garbage.
+        """
+        if self.user is not None:
+            self.send_error(code, message)
+            return
+        self.closing = True
+        await self.close(CLOSE_AUTH_FAILED, "authenticate first")
+
     async def authenticate(self, token):
         try:
             user, session_id = await database_sync_to_async(_authenticate_token)(token)
         except TokenInvalid:
+            self.closing = True
             await self.close(CLOSE_AUTH_FAILED, "invalid token")
             return
         await self.start(user, session_id=session_id)
@@ -277,12 +383,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def on_ping(self, frame):
         pong = {"type": "pong"}
         if "id" in frame:
-            pong["id"] = frame["id"]
+            ping_id = frame["id"]
+            if not _is_short_scalar(ping_id):
+                self.send_error("validation_error", "'id' is a number or a string of <= 64 chars.")
+                return
+            pong["id"] = ping_id
         self.send_frame(pong)
 
     async def on_typing(self, frame):
         room_id, state = frame.get("room_id"), frame.get("state", "start")
-        if state not in ("start", "stop"):
+        if not _is_int(room_id):
+            self.send_error("validation_error", "room_id is the id of one of your rooms.")
+            return
+        if not isinstance(state, str) or state not in ("start", "stop"):
             self.send_error("validation_error", "state is 'start' or 'stop'.")
             return
         if room_id not in self.rooms:
@@ -292,20 +405,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if existing is not None:
             existing.cancel()
         if state == "stop":
-            if existing is not None:
+            if room_id in self.typing_shown:
+                self.typing_shown.discard(room_id)
                 await self.send_typing(room_id, "stop")
             return
         self.typing_tasks[room_id] = asyncio.ensure_future(self.typing_expires(room_id))
         now = self.loop.time()
-        # Clients refresh while typing; relay at most one start per interval.
-        if existing is None or now - self.typing_sent.get(room_id, 0) >= TYPING_REFRESH_SECONDS:
+        # Clients refresh while typing: relay at most one start per interval,
+        # whatever stops came between (start/stop/start... would flood the room).
+        last = self.typing_sent.get(room_id)
+        if last is None or now - last >= TYPING_REFRESH_SECONDS:
             self.typing_sent[room_id] = now
+            self.typing_shown.add(room_id)
             await self.send_typing(room_id, "start")
 
     async def typing_expires(self, room_id: int):
         await asyncio.sleep(settings.TYPING_TIMEOUT_SECONDS)
         self.typing_tasks.pop(room_id, None)
-        await self.send_typing(room_id, "stop")
+        if room_id in self.typing_shown:
+            self.typing_shown.discard(room_id)
+            await self.send_typing(room_id, "stop")
 
     async def send_typing(self, room_id: int, state: str):
         user = self.user
@@ -319,22 +438,49 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_presence(self, frame):
         status = frame.get("status")
-        if status not in (presence.ONLINE, presence.AWAY):
+        if not isinstance(status, str) or status not in (presence.ONLINE, presence.AWAY):
             self.send_error("validation_error", "status is 'online' or 'away'.")
             return
+        self.presence_wanted = status
+        if self.presence_later is not None:
+            return  # a relay is waiting for the interval: it takes the latest state
+        relayed_at = self.presence_relayed_at
+        if relayed_at is not None:
+            wait = relayed_at + settings.WS_PRESENCE_INTERVAL_SECONDS - self.loop.time()
+            if wait > 0:
+                self.presence_later = asyncio.ensure_future(self.relay_presence_later(wait))
+                return
+        await self.relay_presence()
+
+    async def relay_presence_later(self, wait: float):
+        await asyncio.sleep(wait)
+        self.presence_later = None
+        await self.relay_presence()
+
+    async def relay_presence(self):
+        """Relay the latest state the client asked for, if it is a change."""
+        status = self.presence_wanted
+        if status == self.presence_shown:
+            return
+        self.presence_shown, self.presence_relayed_at = status, self.loop.time()
         await sync_to_async(presence.set_status)(self.user.pk, status)
-        await self.broadcast_presence(status, None)
+        # Read again: the user may have hidden (or shown) their presence since connecting.
+        self.shows_presence = await database_sync_to_async(shows_presence_of)(self.user.pk)
+        if self.shows_presence:
+            await self.broadcast_presence(status, None)
 
     async def broadcast_presence(self, status: str, last_seen):
-        frame = events.encode(
-            {"type": "presence", "user_id": self.user.pk, "status": status, "last_seen": last_seen}
-        )
-        for room_id in self.rooms:
-            await apublish({"type": "room.ephemeral", "room_id": room_id, "text": frame})
+        frame = {
+            "type": "presence",
+            "user_id": self.user.pk,
+            "status": status,
+            "last_seen": last_seen,
+        }
+        await apublish(events.rooms_ephemeral(self.rooms, frame))
 
     async def on_resume(self, frame):
         after = frame.get("after")
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        if not _is_int(after) or after < 0:
             self.send_error("validation_error", "'after' is the last event_id you saw.")
             return
         # Live events wait until the replay is out (see deliver).
@@ -480,6 +626,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     def leave_room(self, room_id: int):
         self.rooms.discard(room_id)
+        self.typing_shown.discard(room_id)
         task = self.typing_tasks.pop(room_id, None)
         if task is not None:
             task.cancel()

@@ -176,6 +176,16 @@ def room_ephemeral(room_id: int, frame: dict) -> dict:
     return {"type": "room.ephemeral", "room_id": room_id, "text": encode(frame)}
 
 
+def rooms_ephemeral(room_ids, frame: dict) -> dict:
+    """The message for an ephemeral frame to the sockets of several rooms, each once.
+
+    A presence change concerns every room of the user; one message naming
+    them all lets each process write it once per socket, not once per room
+    the socket shares with the user.
+    """
+    return {"type": "rooms.ephemeral", "room_ids": sorted(room_ids), "text": encode(frame)}
+
+
 def to_everyone(frame: dict) -> None:
     """An ephemeral frame to every connected socket (operator broadcasts)."""
     publish({"type": "everyone.event", "text": encode(frame)})

@@ -24,7 +24,8 @@ YIELD_EVERY sockets so that HTTP responses and other rooms are not held up.
 
 The fan-out also does, once per process, what each socket would otherwise
 do on its own timer: it refreshes the presence of every user with a socket
-here in one cache round trip, and closes sockets silent past
+here (and the socket counts of their addresses) in one cache round trip
+each, and closes sockets silent past
 WS_IDLE_TIMEOUT_SECONDS.
 """
 
@@ -145,6 +146,16 @@ class Fanout:
                 await sync_to_async(presence.sockets_alive)(user_ids)
             except Exception:  # the cache is down: try again next time
                 logger.exception("could not refresh the presence of %d users", len(user_ids))
+            # The per-address counts too (WS_MAX_SOCKETS_PER_IP); sockets still
+            # authenticating are not here, but they last less than the TTL.
+            ips = {c.counted_ip for c in self.sockets if c.counted_ip is not None}
+            if ips:
+                try:
+                    await sync_to_async(presence.addresses_alive)(ips)
+                except Exception:
+                    logger.exception(
+                        "could not refresh the socket counts of %d addresses", len(ips)
+                    )
 
     async def sweep_idle(self) -> None:
         """Close sockets silent for longer than WS_IDLE_TIMEOUT_SECONDS."""
@@ -232,6 +243,10 @@ class Fanout:
             await self.room_event(message)
         elif kind == "room.ephemeral":
             await self.write(self.rooms.get(message["room_id"], ()), message["text"])
+        elif kind == "rooms.ephemeral":
+            rooms = self.rooms
+            sockets = set().union(*(rooms.get(room_id, ()) for room_id in message["room_ids"]))
+            await self.write(sockets, message["text"])
         elif kind == "user.event":
             await self.write(self.users.get(message["user_id"], ()), message["text"])
         elif kind == "everyone.event":

@@ -39,12 +39,17 @@ def search_rooms(user: User, query: str):
 
 
 def room_members(room: Room):
-    return Membership.objects.filter(room=room).select_related("user").order_by("joined_at", "id")
+    # user__settings: whether each member shows their presence (PublicUserSerializer).
+    return (
+        Membership.objects.filter(room=room)
+        .select_related("user", "user__settings")
+        .order_by("joined_at", "id")
+    )
 
 
 def pending_invitations(user: User):
     return (
         Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING)
-        .select_related("room", "inviter", "invitee")
+        .select_related("room", "inviter__settings", "invitee__settings")
         .order_by("-created_at", "-id")
     )

@@ -41,3 +41,25 @@ def disconnect_redis_caches() -> None:
     for cache in caches.all(initialized_only=True):
         for pool in getattr(getattr(cache, "_cache", None), "_pools", {}).values():
             pool.disconnect()
+
+
+def make_run_server_line(port: int, root) -> str:
+    """The server line of `make run` (without its migrate step) for this port, for `sh -c`.
+
+    Tests that need the exact server `make run` starts (its flags are security
+    controls: no proxy headers, the frame limit) run this line, not a copy of it.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    printed = subprocess.run(
+        ["make", "-s", "-n", "run", f"VENV={Path(sys.prefix)}", "HOST=127.0.0.1", f"PORT={port}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    (line,) = [row for row in printed.replace("\\\n", " ").splitlines() if "uvicorn" in row]
+    return line

@@ -35,3 +35,14 @@ def test_refreshing_does_not_bring_back_a_user_who_left(short_ttl):
 
 def test_the_refresh_interval_leaves_room_within_the_time_to_live():
     assert presence.refresh_seconds() * 3 <= presence.SOCKETS_TTL
+
+
+def test_socket_counts_per_address_live_while_refreshed_and_expire_when_not(short_ttl):
+    assert [presence.address_socket_opened("10.9.8.7") for _ in range(3)] == [1, 2, 3]
+    time.sleep(0.6)
+    presence.addresses_alive(["10.9.8.7"])
+    time.sleep(0.6)  # past the first time-to-live
+    assert presence.address_socket_closed("10.9.8.7") == 2
+    # A process that stops refreshing (it crashed) does not hold the address's places.
+    time.sleep(1.1)
+    assert presence.address_socket_opened("10.9.8.7") == 1

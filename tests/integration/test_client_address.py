@@ -12,7 +12,6 @@ gunicorn worker of the Dockerfile.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import make_run_server_line
 from tests.integration.test_two_processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,19 +41,7 @@ def database_url() -> str:
 
 def make_run_command(port: int) -> list[str]:
     """The server command of `make run`, as make would run it (without the migrate step)."""
-    dry_run = subprocess.run(
-        ["make", "-s", "-n", "run", f"VENV={VENV}", "HOST=127.0.0.1", f"PORT={port}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    commands = dry_run.stdout.replace("\\\n", " ").splitlines()
-    lines = [line for line in commands if "uvicorn" in line]
-    assert len(lines) == 1, dry_run.stdout
-    # The line starts with DEBUG=... assignments for the shell; the environment sets DEBUG.
-    words = shlex.split(lines[0])
-    return words[next(i for i, word in enumerate(words) if word.endswith("uvicorn")) :]
+    return ["sh", "-c", make_run_server_line(port, ROOT)]
 
 
 def gunicorn_command(port: int) -> list[str]:

@@ -18,6 +18,8 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://localhost")
+# The origin check compares the whole origin with the socket's own (its Host).
+HOST = (b"host", b"localhost")
 
 
 def browser_of(user) -> Client:
@@ -28,7 +30,7 @@ def browser_of(user) -> Client:
 
 def cookie_socket(sockets, browser: Client):
     cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
-    return sockets(headers=[ORIGIN, (b"cookie", cookie)])
+    return sockets(headers=[ORIGIN, HOST, (b"cookie", cookie)])
 
 
 def open_cookie_socket(sockets, browser: Client):

@@ -76,7 +76,9 @@ def test_a_foreign_origin_is_refused(sockets, transactional_db):
 def test_a_browser_from_our_origin_signs_in_with_its_session_cookie(sockets, bob, room, client):
     client.force_login(bob)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    socket = sockets(headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)])
+    socket = sockets(
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)]
+    )
     assert socket.connect()
     ready = socket.receive()
     assert ready["type"] == "ready"
