@@ -214,9 +214,11 @@ def edit_message(*, actor: User, message_id: int, content: str) -> Message:
     message.edited_at = timezone.now()
     message.save(update_fields=["content", "edited_at"])
     _store_mentions(message)
-    events.record(
-        "message.updated", message.room_id, message=selectors.message_dict(message, viewer_id=0)
-    )
+    payload = selectors.message_dict(message, viewer_id=0)
+    # The text before the edit leaves the log too; before record(), which
+    # takes the log's lock until COMMIT.
+    events.redact_message(payload)
+    events.record("message.updated", message.room_id, message=payload)
     return message
 
 
@@ -243,9 +245,10 @@ def delete_message(*, actor: User, message_id: int) -> Message:
         Message.objects.filter(pk=message.parent_id, reply_count__gt=0).update(
             reply_count=F("reply_count") - 1
         )
-    events.record(
-        "message.deleted", message.room_id, message=selectors.message_dict(message, viewer_id=0)
-    )
+    payload = selectors.message_dict(message, viewer_id=0)
+    # No logged frame keeps the deleted text (resume would replay it).
+    events.redact_message(payload)
+    events.record("message.deleted", message.room_id, message=payload)
     return message
 
 
