@@ -216,6 +216,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 MAX_MESSAGE_LENGTH = env.int("MAX_MESSAGE_LENGTH", default=4000)
+# Different emoji one message can collect (people can still add ones it has).
+REACTION_MAX_DISTINCT_EMOJI = env.int("REACTION_MAX_DISTINCT_EMOJI", default=20)
 # Real time: how long missed events can be resumed, and socket limits.
 EVENT_LOG_RETENTION_DAYS = env.int("EVENT_LOG_RETENTION_DAYS", default=7)
 WS_AUTH_TIMEOUT_SECONDS = env.float("WS_AUTH_TIMEOUT_SECONDS", default=10.0)
@@ -274,6 +276,14 @@ RATELIMITS = {
     "register_ip": env.str("RATELIMIT_REGISTER_IP", default="10/h"),
     "refresh_ip": env.str("RATELIMIT_REFRESH_IP", default="120/m"),
     "password_user": env.str("RATELIMIT_PASSWORD_USER", default="10/h"),
+    # Authenticated writes, per user: far above what a person in a chat does,
+    # low enough that a script cannot flood a room or the database.
+    "message_user": env.str("RATELIMIT_MESSAGE_USER", default="20/10s"),
+    "reaction_user": env.str("RATELIMIT_REACTION_USER", default="30/10s"),
+    "room_create_user": env.str("RATELIMIT_ROOM_CREATE_USER", default="20/h"),
+    "invitation_user": env.str("RATELIMIT_INVITATION_USER", default="60/h"),
+    "member_add_user": env.str("RATELIMIT_MEMBER_ADD_USER", default="60/h"),
+    "avatar_user": env.str("RATELIMIT_AVATAR_USER", default="10/h"),
 }
 # django-ratelimit refuses LocMem (E003) and warns on Django's Redis cache
 # (W001) because it cannot prove atomic increments. LocMem is atomic within one

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from lair.ratelimit import limited_per_user
 from rooms import permissions
 from rooms.models import Invitation, Membership, Room
 from rooms.permissions import ROLE_RANK, RoomAccess, require, visible_room
@@ -85,6 +86,7 @@ def _add_membership(room: Room, user: User, role: str = Membership.Role.MEMBER) 
         return Membership.objects.get(room=room, user=user)
 
 
+@limited_per_user("room_create_user")
 @transaction.atomic
 def create_room(
     *, actor: User, name: str, type: str, description: str = "", topic: str = ""
@@ -191,6 +193,7 @@ def join_room(*, actor: User, room_id: int) -> tuple[Membership, bool]:
     return _add_membership(access.room, actor), True
 
 
+@limited_per_user("member_add_user")
 @transaction.atomic
 def add_member(*, actor: User, room_id: int, user_id: int) -> tuple[Membership, bool]:
     """Add another user to a room (private rooms: room admin+)."""
@@ -271,6 +274,7 @@ def _can_invite(access: RoomAccess) -> bool:
     return access.can_add_members
 
 
+@limited_per_user("invitation_user")
 @transaction.atomic
 def invite(*, actor: User, room_id: int, user_id: int) -> tuple[Invitation, bool]:
     """Invite a user into a room. Returns ``(invitation, created)``.
