@@ -237,6 +237,9 @@ PRESENCE_GRACE_SECONDS = env.float("PRESENCE_GRACE_SECONDS", default=5.0)
 # Avatars: largest upload accepted and the square size they are stored at.
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_SIZE = env.int("AVATAR_SIZE", default=256)
+# Largest image (width x height) decoded for an avatar: bounds a decode's
+# memory (a few kB of PNG can claim 36 million pixels).
+AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=4096 * 4096)
 
 # PyJWT wants HMAC keys of at least 32 bytes.
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
