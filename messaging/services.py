@@ -208,7 +208,7 @@ def edit_message(*, actor: User, message_id: int, content: str) -> Message:
     content = validate_content(content)
     message, access = readable_message(actor, message_id)
     require(message.author_id == actor.pk, "You can only edit your own messages.")
-    permissions.require_writable(access)
+    permissions.require_can_edit(access)
     if message.is_deleted:
         raise Conflict("A deleted message cannot be edited.")
     if content == message.content:
