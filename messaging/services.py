@@ -282,10 +282,19 @@ def _is_tag(ch: str) -> bool:
     return "\U000e0020" <= ch <= "\U000e007f"
 
 
+# Emoji that Unicode files outside "So" (punctuation, math arrows and squares,
+# the information source letter).
+EMOJI_OUTSIDE_SO = frozenset(
+    "\u203c\u2049\u2139\u2194\u25fb\u25fc\u25fd\u25fe\u2934\u2935\u3030\u303d"
+)
+
+
 def _is_emoji_symbol(ch: str) -> bool:
     # So covers pictographs, dingbats and regional indicators; ASCII has no
     # emoji but the keycap bases, handled apart.
-    return len(ch) == 1 and ord(ch) > 0x7F and unicodedata.category(ch) == "So"
+    if len(ch) != 1 or ord(ch) <= 0x7F:
+        return False
+    return unicodedata.category(ch) == "So" or ch in EMOJI_OUTSIDE_SO
 
 
 def _is_emoji_sequence(emoji: str) -> bool:

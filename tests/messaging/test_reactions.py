@@ -87,6 +87,10 @@ MULTI_CODEPOINT_EMOJI = [
     "❤️",  # variation selector
     "🏴󠁧󠁢󠁥󠁮󠁧󠁿",  # subdivision flag (tag characters)
     "👩🏽‍❤️‍💋‍👨🏻",  # ten code points
+    "🏳️‍🌈",  # variation selector inside a ZWJ sequence
+    "‼️",  # emoji that Unicode files as punctuation
+    "\u2139\ufe0f",  # ... as a letter (information source)
+    "#️⃣",  # keycap of a symbol
 ]
 
 
