@@ -278,6 +278,13 @@ def _is_skin_tone(ch: str) -> bool:
     return "\U0001f3fb" <= ch <= "\U0001f3ff"
 
 
+REGIONAL_INDICATORS = "".join(chr(c) for c in range(0x1F1E6, 0x1F200))
+
+
+def _is_regional_indicator(ch: str) -> bool:
+    return "\U0001f1e6" <= ch <= "\U0001f1ff"
+
+
 def _is_tag(ch: str) -> bool:
     return "\U000e0020" <= ch <= "\U000e007f"
 
@@ -301,13 +308,13 @@ def _is_emoji_sequence(emoji: str) -> bool:
     """Emoji code points only, each modifier after something it can modify."""
     previous = ""
     for index, ch in enumerate(emoji):
-        if _is_emoji_symbol(ch):
-            ok = (
-                previous in ("", ZWJ)
-                or _is_emoji_symbol(previous)
-                or previous in VARIATION_SELECTORS
-            )
-            ok = ok or _is_skin_tone(previous)
+        if _is_regional_indicator(ch):
+            # Flags are pairs of regional indicators: one pair is one emoji.
+            run = len(emoji[:index]) - len(emoji[:index].rstrip(REGIONAL_INDICATORS))
+            ok = previous in ("", ZWJ) or (run % 2 == 1)
+        elif _is_emoji_symbol(ch):
+            # A second pictograph joins the first only through a ZWJ: one emoji.
+            ok = previous in ("", ZWJ)
         elif ch in KEYCAP_BASES:
             # Only as a keycap: the base, an optional VS16, then U+20E3.
             rest = emoji[index + 1 : index + 3]
@@ -333,10 +340,11 @@ def _is_emoji_sequence(emoji: str) -> bool:
 
 
 def validate_emoji(emoji) -> str:
-    """A reaction is a short emoji sequence: no letters, ``/``, spaces or control characters.
+    """A reaction is one emoji: no letters, ``/``, spaces or control characters.
 
-    Emoji symbols (Unicode category So), regional indicators, skin-tone
-    modifiers, ZWJ, variation selectors, keycaps and tag sequences, at most
+    One pictograph (Unicode category So) with its modifiers (skin tone,
+    variation selector), more joined by ZWJ, a flag of two regional
+    indicators, a keycap or a tag-sequence flag; at most
     EMOJI_MAX_CODE_POINTS code points.
     """
     if isinstance(emoji, str) and emoji.strip() != emoji:

@@ -159,6 +159,9 @@ def test_an_emoji_is_taken_back_by_its_url_encoded_name(bob, message):
         "\U000e0067",
         "😀" * 11,
         "\U0001f3fb",
+        "👍👍",
+        "🇫🇷🇩",
+        "🇫🇷🇩🇪",
     ],
     ids=[
         "empty",
@@ -180,6 +183,9 @@ def test_an_emoji_is_taken_back_by_its_url_encoded_name(bob, message):
         "lone-tag",
         "eleven-code-points",
         "lone-skin-tone",
+        "two-emoji",
+        "flag-and-a-half",
+        "two-flags",
     ],
 )
 def test_bad_emoji_is_a_validation_error(bob, message, emoji):
