@@ -282,6 +282,7 @@ RATELIMITS = {
     # Authenticated writes, per user: far above what a person in a chat does,
     # low enough that a script cannot flood a room or the database.
     "message_user": env.str("RATELIMIT_MESSAGE_USER", default="20/10s"),
+    "edit_user": env.str("RATELIMIT_EDIT_USER", default="30/m"),
     "reaction_user": env.str("RATELIMIT_REACTION_USER", default="30/10s"),
     "room_create_user": env.str("RATELIMIT_ROOM_CREATE_USER", default="20/h"),
     "invitation_user": env.str("RATELIMIT_INVITATION_USER", default="60/h"),

@@ -202,9 +202,14 @@ def _by_client_id(actor: User, client_id: str, room_id: int) -> Message | None:
     return existing
 
 
+@ratelimit.limited_per_user("edit_user")
 @transaction.atomic
 def edit_message(*, actor: User, message_id: int, content: str) -> Message:
-    """Change the text of one's own message; ``edited_at`` records when."""
+    """Change the text of one's own message; ``edited_at`` records when.
+
+    Limited per user (``edit_user``): each edit rewrites every logged frame of
+    the message, so the number of edits bounds that work.
+    """
     content = validate_content(content)
     message, access = readable_message(actor, message_id)
     require(message.author_id == actor.pk, "You can only edit your own messages.")

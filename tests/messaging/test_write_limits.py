@@ -82,3 +82,17 @@ def test_reacting_past_the_rate_answers_429_and_stores_nothing(alice, bob, room,
     assert_error(response, 429, "rate_limited")
     assert response["Retry-After"]
     assert not Reaction.objects.filter(emoji="👀").exists()
+
+
+def test_editing_past_the_rate_answers_429_and_keeps_the_text(alice, room, limits):
+    # Each edit rewrites the logged frames of its message: edits are limited too.
+    limits("edit_user", "2/h")
+    message = posted(alice, room, "v0")
+    url = f"{API}/messages/{message['id']}"
+    for n in (1, 2):
+        assert client_for(alice).patch(url, {"content": f"v{n}"}, format="json").status_code == 200
+
+    response = client_for(alice).patch(url, {"content": "v3"}, format="json")
+
+    assert_error(response, 429, "rate_limited")
+    assert Message.objects.get(pk=message["id"]).content == "v2"
