@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User, UserSettings
 from lair.errors import Conflict, PermissionDenied, ValidationError
+from lair.ratelimit import limited_per_user
 
 
 def _validate_password(password: str, user: User, field: str = "password") -> None:
@@ -90,6 +91,7 @@ def update_settings(*, user: User, **changes) -> UserSettings:
     return user_settings
 
 
+@limited_per_user("avatar_user", actor="user")
 def set_avatar(*, user: User, upload) -> User:
     """Replace the user's avatar with a normalized copy of ``upload``."""
     from accounts.avatars import normalized_avatar

@@ -219,6 +219,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 MAX_MESSAGE_LENGTH = env.int("MAX_MESSAGE_LENGTH", default=4000)
+# Different emoji one message can collect (people can still add ones it has).
+REACTION_MAX_DISTINCT_EMOJI = env.int("REACTION_MAX_DISTINCT_EMOJI", default=20)
 # Real time: how long missed events can be resumed, and socket limits.
 EVENT_LOG_RETENTION_DAYS = env.int("EVENT_LOG_RETENTION_DAYS", default=7)
 WS_AUTH_TIMEOUT_SECONDS = env.float("WS_AUTH_TIMEOUT_SECONDS", default=10.0)
@@ -246,6 +248,9 @@ PRESENCE_GRACE_SECONDS = env.float("PRESENCE_GRACE_SECONDS", default=5.0)
 # Avatars: largest upload accepted and the square size they are stored at.
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_SIZE = env.int("AVATAR_SIZE", default=256)
+# Largest image (width x height) decoded for an avatar: bounds a decode's
+# memory (a few kB of PNG can claim 36 million pixels).
+AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=4096 * 4096)
 
 # PyJWT wants HMAC keys of at least 32 bytes.
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
@@ -285,6 +290,15 @@ RATELIMITS = {
     "register_ip": env.str("RATELIMIT_REGISTER_IP", default="10/h"),
     "refresh_ip": env.str("RATELIMIT_REFRESH_IP", default="120/m"),
     "password_user": env.str("RATELIMIT_PASSWORD_USER", default="10/h"),
+    # Authenticated writes, per user: far above what a person in a chat does,
+    # low enough that a script cannot flood a room or the database.
+    "message_user": env.str("RATELIMIT_MESSAGE_USER", default="20/10s"),
+    "edit_user": env.str("RATELIMIT_EDIT_USER", default="30/m"),
+    "reaction_user": env.str("RATELIMIT_REACTION_USER", default="30/10s"),
+    "room_create_user": env.str("RATELIMIT_ROOM_CREATE_USER", default="20/h"),
+    "invitation_user": env.str("RATELIMIT_INVITATION_USER", default="60/h"),
+    "member_add_user": env.str("RATELIMIT_MEMBER_ADD_USER", default="60/h"),
+    "avatar_user": env.str("RATELIMIT_AVATAR_USER", default="10/h"),
 }
 # django-ratelimit refuses LocMem (E003) and warns on Django's Redis cache
 # (W001) because it cannot prove atomic increments. LocMem is atomic within one

@@ -32,11 +32,12 @@ from datetime import timedelta
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from lair.realtime import publish, publish_now
 from messaging.models import Event
+from rooms.models import Membership
 
 logger = logging.getLogger(__name__)
 
@@ -66,20 +67,38 @@ def with_event_id(event_id: int, payload: str) -> str:
     return f'{{"event_id":{int(event_id)},{payload[1:]}'
 
 
-def _append(room_id: int, target_user_id: int | None, type: str, payload: str):
+def _append(
+    room_id: int,
+    target_user_id: int | None,
+    type: str,
+    payload: str,
+    message_id: int | None = None,
+):
     """Insert the event; returns (its id, the id of the event before it in the log)."""
     if connection.vendor == "postgresql":
-        # Lock, predecessor and insert in one round trip (migration 0004).
+        # Lock, predecessor and insert in one round trip (migrations 0004, 0006).
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT event_id, previous_id FROM lair_append_event(%s, %s, %s, %s, %s, %s)",
-                [EVENT_LOG_LOCK, room_id, target_user_id, type, payload, timezone.now()],
+                "SELECT event_id, previous_id FROM lair_append_event(%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    EVENT_LOG_LOCK,
+                    room_id,
+                    target_user_id,
+                    type,
+                    payload,
+                    timezone.now(),
+                    message_id,
+                ],
             )
             return cursor.fetchone()
     # SQLite: the IMMEDIATE transaction already holds the only write lock.
     previous = latest_event_id() or None
     event = Event.objects.create(
-        room_id=room_id, target_user_id=target_user_id, type=type, payload=payload
+        room_id=room_id,
+        target_user_id=target_user_id,
+        type=type,
+        payload=payload,
+        message_id=message_id,
     )
     return event.pk, previous
 
@@ -99,13 +118,52 @@ def record(
     """
     assert type in DURABLE_TYPES, type
     payload = encode({"type": type, "room_id": room_id, **fields})
-    event_id, previous = _append(room_id, target_user_id, type, payload)
+    # A message object in the payload is indexed by its id: edits and deletes
+    # rewrite it (redact_message).
+    embedded = fields.get("message")
+    message_id = embedded.get("id") if isinstance(embedded, dict) else None
+    event_id, previous = _append(room_id, target_user_id, type, payload, message_id)
     message = room_event_message(
         event_id, previous, room_id, type, target_user_id, payload, room_gone=room_gone
     )
     # Published at once after commit; the fan-out restores the log order.
     transaction.on_commit(lambda: publish_now(message), robust=True)
     return event_id
+
+
+# The fields of a message object that carry what its author wrote.
+TEXT_FIELDS = ("content", "html", "edited_at", "deleted", "mentions")
+
+
+def redact_message(message: dict) -> int:
+    """Rewrite the logged payloads embedding ``message`` to its text as it is now.
+
+    Why rewrite rather than build replayed frames from current rows: the log
+    is what every path reads (resume, and a fan-out filling a gap after a
+    lost broadcast), so fixing the rows fixes them all, and replay stays a
+    plain read of the log. Only the text-bearing fields change (reactions and
+    reply counts keep the history their own events tell). Found through the
+    ``message_id`` index, never a scan; called in the transaction of the edit
+    or delete, BEFORE its own event is recorded, since record() takes the
+    log's lock held until COMMIT. Returns how many rows were rewritten.
+    """
+    rows = list(Event.objects.filter(message_id=message["id"]).only("id", "payload"))
+    changed = []
+    for row in rows:
+        frame = orjson.loads(row.payload)
+        embedded = frame.get("message")
+        if not isinstance(embedded, dict) or embedded.get("id") != message["id"]:
+            continue
+        for field in TEXT_FIELDS:
+            if field in message:
+                embedded[field] = message[field]
+            else:
+                embedded.pop(field, None)
+        row.payload = encode(frame)
+        changed.append(row)
+    if changed:
+        Event.objects.bulk_update(changed, ["payload"])
+    return len(changed)
 
 
 def room_event_message(
@@ -196,9 +254,36 @@ def retention() -> timedelta:
 
 
 def events_after(after: int, *, room_ids, user_id: int, limit: int):
-    """Durable events after ``after`` for these rooms (and about this user), oldest first."""
+    """Durable events after ``after`` for these rooms (and about this user), oldest first.
+
+    A member gets a room's events only from their (latest) join on, and none
+    of a room they no longer belong to, whatever rooms the socket still
+    follows: the membership is read here. Events about the user themselves
+    (their own joins and removals) always come.
+    """
+    member_of = set(
+        Membership.objects.filter(user_id=user_id, room_id__in=list(room_ids)).values_list(
+            "room_id", flat=True
+        )
+    )
+    # The join event of each membership newer than ``after``: the room's events
+    # before it are not this member's. Read through event_target_idx.
+    joined = dict(
+        Event.objects.filter(
+            target_user_id=user_id, type="member.joined", room_id__in=member_of, id__gt=after
+        )
+        .values("room_id")
+        .annotate(last=Max("id"))
+        .values_list("room_id", "last")
+    )
+    scope = Q(target_user_id=user_id)
+    since_after = member_of - joined.keys()
+    if since_after:
+        scope |= Q(room_id__in=sorted(since_after))
+    for room_id, join_id in joined.items():
+        scope |= Q(room_id=room_id, id__gt=join_id)
     return list(
-        Event.objects.filter(Q(room_id__in=room_ids) | Q(target_user_id=user_id), id__gt=after)
+        Event.objects.filter(scope, id__gt=after)
         .order_by("id")
         .values_list("id", "room_id", "payload")[:limit]
     )

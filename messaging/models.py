@@ -102,6 +102,9 @@ class Event(models.Model):
     # leaving the room.
     target_user_id = models.BigIntegerField(null=True, blank=True)
     type = models.CharField(max_length=32)
+    # The message whose object the payload embeds (message.*): an edit or a
+    # delete rewrites these rows, so old text never comes back over resume.
+    message_id = models.BigIntegerField(null=True, blank=True)
     # The frame as JSON text, without its event_id (added when sent).
     payload = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -115,6 +118,11 @@ class Event(models.Model):
                 condition=Q(target_user_id__isnull=False),
             ),
             models.Index(fields=["created_at"], name="event_created_idx"),
+            models.Index(
+                fields=["message_id"],
+                name="event_message_idx",
+                condition=Q(message_id__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from lair import ratelimit
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from messaging import events, selectors
 from messaging.models import Mention, Message, Reaction
@@ -116,6 +117,8 @@ def post_message(
         existing = _by_client_id(actor, client_id, room_id)
         if existing is not None:
             return existing, False
+    # A retry of a stored message is not a new write: counted after that check.
+    ratelimit.enforce_user(actor, "message_user")
     access = permissions.visible_room(actor, room_id)
     permissions.require_can_post(access)
     parent = None
@@ -199,13 +202,18 @@ def _by_client_id(actor: User, client_id: str, room_id: int) -> Message | None:
     return existing
 
 
+@ratelimit.limited_per_user("edit_user")
 @transaction.atomic
 def edit_message(*, actor: User, message_id: int, content: str) -> Message:
-    """Change the text of one's own message; ``edited_at`` records when."""
+    """Change the text of one's own message; ``edited_at`` records when.
+
+    Limited per user (``edit_user``): each edit rewrites every logged frame of
+    the message, so the number of edits bounds that work.
+    """
     content = validate_content(content)
     message, access = readable_message(actor, message_id)
     require(message.author_id == actor.pk, "You can only edit your own messages.")
-    permissions.require_writable(access)
+    permissions.require_can_edit(access)
     if message.is_deleted:
         raise Conflict("A deleted message cannot be edited.")
     if content == message.content:
@@ -214,9 +222,11 @@ def edit_message(*, actor: User, message_id: int, content: str) -> Message:
     message.edited_at = timezone.now()
     message.save(update_fields=["content", "edited_at"])
     _store_mentions(message)
-    events.record(
-        "message.updated", message.room_id, message=selectors.message_dict(message, viewer_id=0)
-    )
+    payload = selectors.message_dict(message, viewer_id=0)
+    # The text before the edit leaves the log too; before record(), which
+    # takes the log's lock until COMMIT.
+    events.redact_message(payload)
+    events.record("message.updated", message.room_id, message=payload)
     return message
 
 
@@ -243,9 +253,10 @@ def delete_message(*, actor: User, message_id: int) -> Message:
         Message.objects.filter(pk=message.parent_id, reply_count__gt=0).update(
             reply_count=F("reply_count") - 1
         )
-    events.record(
-        "message.deleted", message.room_id, message=selectors.message_dict(message, viewer_id=0)
-    )
+    payload = selectors.message_dict(message, viewer_id=0)
+    # No logged frame keeps the deleted text (resume would replay it).
+    events.redact_message(payload)
+    events.record("message.deleted", message.room_id, message=payload)
     return message
 
 
@@ -257,24 +268,133 @@ def _require_can_react(message: Message, access: RoomAccess) -> None:
         raise Conflict("A deleted message cannot get reactions.")
 
 
-def validate_emoji(emoji: str) -> str:
-    emoji = (emoji or "").strip()
-    invalid = any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in emoji)
-    if not emoji or len(emoji) > 64 or invalid:
+# A reaction is one emoji: a short sequence of emoji code points, never text.
+EMOJI_MAX_CODE_POINTS = 10  # the longest RGI sequences (kiss, couple with skin tones)
+EMOJI_MAX_STORED = 64  # the column's length: legacy reactions are at most this
+ZWJ = "\u200d"
+KEYCAP = "\u20e3"
+VARIATION_SELECTORS = {"\ufe0e", "\ufe0f"}
+KEYCAP_BASES = set("0123456789#*")
+BLACK_FLAG = "\U0001f3f4"  # the base of subdivision flags, spelled with tag characters
+EMOJI_ERROR = "A reaction is one emoji."
+
+
+def _is_skin_tone(ch: str) -> bool:
+    return "\U0001f3fb" <= ch <= "\U0001f3ff"
+
+
+REGIONAL_INDICATORS = "".join(chr(c) for c in range(0x1F1E6, 0x1F200))
+
+
+def _is_regional_indicator(ch: str) -> bool:
+    return "\U0001f1e6" <= ch <= "\U0001f1ff"
+
+
+def _is_tag(ch: str) -> bool:
+    return "\U000e0020" <= ch <= "\U000e007f"
+
+
+# Emoji that Unicode files outside "So" (punctuation, math arrows and squares,
+# the information source letter).
+EMOJI_OUTSIDE_SO = frozenset(
+    "\u203c\u2049\u2139\u2194\u25fb\u25fc\u25fd\u25fe\u2934\u2935\u3030\u303d"
+)
+
+
+def _is_emoji_symbol(ch: str) -> bool:
+    # So covers pictographs, dingbats and regional indicators; ASCII has no
+    # emoji but the keycap bases, handled apart.
+    if len(ch) != 1 or ord(ch) <= 0x7F:
+        return False
+    return unicodedata.category(ch) == "So" or ch in EMOJI_OUTSIDE_SO
+
+
+def _is_emoji_sequence(emoji: str) -> bool:
+    """Emoji code points only, each modifier after something it can modify."""
+    previous = ""
+    for index, ch in enumerate(emoji):
+        if _is_regional_indicator(ch):
+            # Flags are pairs of regional indicators: one pair is one emoji.
+            run = len(emoji[:index]) - len(emoji[:index].rstrip(REGIONAL_INDICATORS))
+            ok = previous in ("", ZWJ) or (run % 2 == 1)
+        elif _is_emoji_symbol(ch):
+            # A second pictograph joins the first only through a ZWJ: one emoji.
+            ok = previous in ("", ZWJ)
+        elif ch in KEYCAP_BASES:
+            # Only as a keycap: the base, an optional VS16, then U+20E3.
+            rest = emoji[index + 1 : index + 3]
+            ok = previous in ("", ZWJ) and (rest[:1] == KEYCAP or rest == "\ufe0f" + KEYCAP)
+        elif ch == KEYCAP:
+            ok = previous in KEYCAP_BASES or (
+                previous == "\ufe0f" and index >= 2 and emoji[index - 2] in KEYCAP_BASES
+            )
+        elif ch in VARIATION_SELECTORS:
+            ok = _is_emoji_symbol(previous) or previous in KEYCAP_BASES
+        elif _is_skin_tone(ch):
+            ok = _is_emoji_symbol(previous) and not _is_skin_tone(previous)
+        elif ch == ZWJ:
+            ok = previous != "" and previous != ZWJ and index < len(emoji) - 1
+        elif _is_tag(ch):
+            ok = BLACK_FLAG in emoji[:index] and (previous == BLACK_FLAG or _is_tag(previous))
+        else:
+            return False
+        if not ok:
+            return False
+        previous = ch
+    return previous not in ("", ZWJ)
+
+
+def validate_emoji(emoji) -> str:
+    """A reaction is one emoji: no letters, ``/``, spaces or control characters.
+
+    One pictograph (Unicode category So) with its modifiers (skin tone,
+    variation selector), more joined by ZWJ, a flag of two regional
+    indicators, a keycap or a tag-sequence flag; at most
+    EMOJI_MAX_CODE_POINTS code points.
+    """
+    if isinstance(emoji, str) and emoji.strip() != emoji:
+        emoji = emoji.strip()
+    valid = (
+        isinstance(emoji, str)
+        and 0 < len(emoji) <= EMOJI_MAX_CODE_POINTS
+        and _is_emoji_sequence(emoji)
+    )
+    if not valid:
         raise ValidationError(
-            "An emoji is 1-64 characters without spaces.",
-            details={"emoji": ["1-64 characters without spaces."]},
+            EMOJI_ERROR,
+            details={"emoji": [f"One emoji (at most {EMOJI_MAX_CODE_POINTS} code points)."]},
         )
     return emoji
+
+
+def _require_room_for_new_emoji(message: Message, emoji: str) -> None:
+    """A message holds at most REACTION_MAX_DISTINCT_EMOJI different emoji; given ones stay open."""
+    cap = settings.REACTION_MAX_DISTINCT_EMOJI
+    given = set(
+        Reaction.objects.filter(message=message)
+        .values_list("emoji", flat=True)
+        .distinct()
+        .order_by()[: cap + 1]
+    )
+    if emoji not in given and len(given) >= cap:
+        raise ValidationError(
+            f"A message has at most {cap} different reactions.",
+            details={"emoji": [f"This message already has {cap} different emoji."]},
+        )
 
 
 def add_reaction(*, actor: User, message_id: int, emoji: str) -> tuple[Reaction, bool]:
     """React to a message; the same emoji twice is one reaction. Returns ``(reaction, created)``."""
     emoji = validate_emoji(emoji)
+    ratelimit.enforce_user(actor, "reaction_user")
     message, access = readable_message(actor, message_id)
     _require_can_react(message, access)
     try:
         with transaction.atomic():
+            # The message row's lock makes the distinct-emoji count exact
+            # under concurrent reactions; the event lock comes after, as in edits.
+            Message.objects.select_for_update().filter(pk=message.pk).first()
+            _require_room_for_new_emoji(message, emoji)
             reaction = Reaction.objects.create(message=message, user=actor, emoji=emoji)
             events.record(
                 "reaction.added",
@@ -288,9 +408,30 @@ def add_reaction(*, actor: User, message_id: int, emoji: str) -> tuple[Reaction,
         return Reaction.objects.get(message=message, user=actor, emoji=emoji), False
 
 
+def _stored_emoji(emoji) -> str:
+    """What a DELETE may name: anything a reaction row can hold (older rules stored more).
+
+    Refuses only what no row can hold (NUL, control characters, over the
+    column's length), so the database never sees it.
+    """
+    ok = (
+        isinstance(emoji, str)
+        and 0 < len(emoji) <= EMOJI_MAX_STORED
+        and not any(unicodedata.category(ch) == "Cc" for ch in emoji)
+    )
+    if not ok:
+        raise ValidationError(EMOJI_ERROR, details={"emoji": ["Not an emoji."]})
+    return emoji
+
+
 def remove_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
-    """Take back one's reaction; returns whether there was one."""
-    emoji = validate_emoji(emoji)
+    """Take back one's reaction; returns whether there was one.
+
+    Any reaction the user has can be taken back, also one stored under older,
+    looser rules (with ``/`` or letters); a name that matches none of theirs
+    must be a valid emoji.
+    """
+    emoji = _stored_emoji(emoji)
     message, access = readable_message(actor, message_id)
     permissions.require_writable(access)
     if not access.is_member:
@@ -305,6 +446,8 @@ def remove_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
                 emoji=emoji,
                 user_id=actor.pk,
             )
+    if not deleted:
+        validate_emoji(emoji)
     return deleted > 0
 
 

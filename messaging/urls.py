@@ -1,3 +1,5 @@
+from django.urls import path
+
 from lair.routes import both
 from messaging import views
 
@@ -13,8 +15,15 @@ urlpatterns = [
         views.ReactionsView.as_view(),
         name="message-reactions",
     ),
-    *both(
-        "messages/<int:message_id>/reactions/<str:emoji>",
+    # ``path``: reactions stored under older rules may hold "/", and every stored
+    # one can be taken back. The slash-terminated route comes first, so a
+    # trailing slash is never part of the emoji.
+    path(
+        "messages/<int:message_id>/reactions/<path:emoji>/",
+        views.ReactionDetailView.as_view(),
+    ),
+    path(
+        "messages/<int:message_id>/reactions/<path:emoji>",
         views.ReactionDetailView.as_view(),
         name="message-reaction",
     ),

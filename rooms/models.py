@@ -120,3 +120,25 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitee_id} to {self.room_id} ({self.status})"
+
+
+class RoomBan(models.Model):
+    """A kick that keeps the user out: no joining, being added or accepting an invitation.
+
+    Lifted when a room admin+ adds the user back (as Synapse's ban and unban).
+    """
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bans")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="room_ban_room_user_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} banned from {self.room_id}"

@@ -12,6 +12,10 @@ leaked); a room they see but may not act in is 403.
 - Guests read public rooms and their own rooms; they never post, react,
   create rooms, open direct rooms or invite.
 - An archived room is read-only for everybody until a room admin unarchives it.
+- Only members act in a room: someone who left or was kicked can still read
+  their old messages in a public room, but not edit or react there.
+- A kick may carry a ban: the user cannot join, be added or accept an
+  invitation until a room admin+ adds them back (which lifts the ban).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from accounts.models import User
 from lair.errors import NotFound, PermissionDenied
 from lair.lookups import JoinedLookup
-from rooms.models import Membership, Room
+from rooms.models import Membership, Room, RoomBan
 
 ROLE_RANK = {
     Membership.Role.MEMBER: 1,
@@ -177,3 +181,25 @@ def require_can_post(access: RoomAccess) -> None:
     require_writable(access)
     require(not is_guest(access.user), "Guests cannot post messages.")
     require(access.is_member, "Join the room to post in it.")
+
+
+def require_can_edit(access: RoomAccess) -> None:
+    """Editing one's messages is acting in the room: members only (not after a kick)."""
+    require_writable(access)
+    require(access.is_member, "You can only edit messages in rooms you belong to.")
+
+
+BANNED_MESSAGE = "You are banned from this room; a room admin can add you back."
+
+
+def is_banned(room: Room, user: User) -> bool:
+    return RoomBan.objects.filter(room=room, user=user).exists()
+
+
+def require_not_banned(room: Room, user: User) -> None:
+    require(not is_banned(room, user), BANNED_MESSAGE)
+
+
+def can_lift_ban(access: RoomAccess) -> bool:
+    """Adding a banned user back is an explicit unban: room admin+."""
+    return access.can_administer

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from lair.ratelimit import limited_per_user
 from rooms import permissions
-from rooms.models import Invitation, Membership, Room
+from rooms.models import Invitation, Membership, Room, RoomBan
 from rooms.permissions import ROLE_RANK, RoomAccess, require, visible_room
 
 
@@ -85,6 +86,7 @@ def _add_membership(room: Room, user: User, role: str = Membership.Role.MEMBER) 
         return Membership.objects.get(room=room, user=user)
 
 
+@limited_per_user("room_create_user")
 @transaction.atomic
 def create_room(
     *, actor: User, name: str, type: str, description: str = "", topic: str = ""
@@ -188,9 +190,11 @@ def join_room(*, actor: User, room_id: int) -> tuple[Membership, bool]:
         return access.membership, False
     require(access.room.type == Room.Type.PUBLIC, "Only public rooms can be joined freely.")
     require(not access.room.is_archived, "This room is archived and read-only.")
+    permissions.require_not_banned(access.room, actor)
     return _add_membership(access.room, actor), True
 
 
+@limited_per_user("member_add_user")
 @transaction.atomic
 def add_member(*, actor: User, room_id: int, user_id: int) -> tuple[Membership, bool]:
     """Add another user to a room (private rooms: room admin+)."""
@@ -202,6 +206,13 @@ def add_member(*, actor: User, room_id: int, user_id: int) -> tuple[Membership, 
     existing = Membership.objects.filter(room=access.room, user=user).first()
     if existing is not None:
         return existing, False
+    ban = RoomBan.objects.filter(room=access.room, user=user).first()
+    if ban is not None:
+        require(
+            permissions.can_lift_ban(access),
+            "This user is banned from the room; only a room admin can add them back.",
+        )
+        ban.delete()  # adding back is the unban
     return _add_membership(access.room, user), True
 
 
@@ -238,19 +249,28 @@ def change_member_role(*, actor: User, room_id: int, user_id: int, role: str) ->
 
 
 @transaction.atomic
-def remove_member(*, actor: User, room_id: int, user_id: int) -> Membership:
+def remove_member(*, actor: User, room_id: int, user_id: int, ban: bool = False) -> Membership:
     """Leave a room (``user_id`` is the actor) or kick someone (room moderator+).
 
+    A kick with ``ban`` also keeps them out until a room admin+ adds them back.
     An owner who leaves hands the room to the highest-ranked, longest-standing
     member left.
     """
+    kicked = user_id != actor.pk
+    if ban and not kicked:
+        raise ValidationError(
+            "You cannot ban yourself.", details={"ban": ["Only others can be banned."]}
+        )
     access = visible_room(actor, room_id, for_update=True)
     target = _target_membership(access.room, user_id)
     if access.room.is_direct:
         raise PermissionDenied("Members of a direct room cannot leave or be removed.")
-    kicked = user_id != actor.pk
     if kicked:
         require(access.can_remove(target), "You cannot remove this member.")
+    if ban:
+        RoomBan.objects.get_or_create(
+            room=access.room, user_id=user_id, defaults={"banned_by": actor}
+        )
     target.delete()
     if target.role == Membership.Role.OWNER:
         _hand_over_ownership(access.room)
@@ -271,6 +291,7 @@ def _can_invite(access: RoomAccess) -> bool:
     return access.can_add_members
 
 
+@limited_per_user("invitation_user")
 @transaction.atomic
 def invite(*, actor: User, room_id: int, user_id: int) -> tuple[Invitation, bool]:
     """Invite a user into a room. Returns ``(invitation, created)``.
@@ -335,6 +356,7 @@ def accept_invitation(*, actor: User, invitation_id: int) -> Membership:
     invitation = _my_pending_invitation(actor, invitation_id)
     room = Room.objects.get(pk=invitation.room_id)
     require(not room.is_archived, "This room is archived and read-only.")
+    permissions.require_not_banned(room, actor)
     invitation.status = Invitation.Status.ACCEPTED
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["status", "responded_at"])

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import presence
+from lair.errors import ValidationError
 from lair.pagination import LimitOffsetPagination
 from lair.schema import ERROR_RESPONSES
 from rooms import selectors, services
@@ -22,6 +23,21 @@ from rooms.serializers import (
     RoomSerializer,
     RoomUpdateSerializer,
 )
+
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _boolean_query(request, name: str) -> bool:
+    """``?name=true|false|1|0``; absent is false, anything else a validation error."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return False
+    value = BOOLEANS.get(raw.lower())
+    if value is None:
+        raise ValidationError(
+            f"'{name}' is true or false.", details={name: ["Must be true or false."]}
+        )
+    return value
 
 
 def room_answer(user, room_id: int, status_code: int = 200) -> Response:
@@ -146,11 +162,26 @@ class MemberDetailView(APIView):
 
     @extend_schema(
         tags=["rooms"],
+        parameters=[
+            OpenApiParameter(
+                "ban",
+                bool,
+                OpenApiParameter.QUERY,
+                required=False,
+                default=False,
+                description=(
+                    "Kick with a rejoin ban (room moderator+; not for yourself): the user "
+                    "cannot join, be added or accept an invitation (403 permission_denied) "
+                    "until a room admin+ adds them back, which lifts the ban."
+                ),
+            )
+        ],
         responses={204: None, **ERROR_RESPONSES},
-        summary="Leave a room (yourself) or remove a member (room moderator+)",
+        summary="Leave a room (yourself) or remove a member (room moderator+), optionally banning",
     )
     def delete(self, request, room_id: int, user_id: int):
-        services.remove_member(actor=request.user, room_id=room_id, user_id=user_id)
+        ban = _boolean_query(request, "ban")
+        services.remove_member(actor=request.user, room_id=room_id, user_id=user_id, ban=ban)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -279,3 +279,66 @@ def test_a_decompression_bomb_is_refused_not_a_server_error(me):
 
     assert "avatar" in assert_error(response, 400, "validation_error")["details"]
     assert as_user(me).get(PROFILE).json()["avatar_url"] is None
+
+
+def bilevel_png(width: int, height: int) -> bytes:
+    """A real PNG of ``width`` x ``height`` in mode "1": a few kB however many pixels."""
+    out = io.BytesIO()
+    Image.new("1", (width, height), 1).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def test_a_6000_pixel_square_png_is_refused_before_it_is_decoded(me):
+    data = bilevel_png(6000, 6000)
+    assert len(data) < settings.AVATAR_MAX_BYTES
+
+    error = assert_error(upload(me, data), 400, "validation_error")
+
+    assert "avatar" in error["details"]
+    assert as_user(me).get(PROFILE).json()["avatar_url"] is None
+    assert not User.objects.get(pk=me.pk).avatar
+
+
+def test_the_pixel_cap_is_a_setting(me, settings):
+    settings.AVATAR_MAX_PIXELS = 100 * 100
+
+    assert upload(me, image_bytes("PNG", size=(100, 100))).status_code == 200
+    assert_error(upload(me, image_bytes("PNG", size=(101, 100))), 400, "validation_error")
+
+
+def test_the_largest_allowed_image_is_stored_as_a_small_square(me):
+    side = int(settings.AVATAR_MAX_PIXELS**0.5)
+
+    response = upload(me, image_bytes("JPEG", size=(side, side), color=BLUE), "big.jpg")
+
+    assert response.status_code == 200, response.content
+    image = stored_avatar(me)
+    assert image.size == (256, 256)
+    assert close_to(image.convert("RGB").getpixel((128, 128)), BLUE)
+
+
+def test_a_wide_image_keeps_its_centre_when_shrunk_first(me):
+    image = Image.new("RGB", (3000, 600), RED)
+    image.paste(BLUE, (1200, 0, 1800, 600))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+
+    assert upload(me, out.getvalue()).status_code == 200
+
+    stored = stored_avatar(me).convert("RGB")
+    assert close_to(stored.getpixel((128, 128)), BLUE)
+    assert close_to(stored.getpixel((5, 128)), BLUE)
+
+
+def test_uploading_avatars_past_the_rate_answers_429_and_keeps_the_old_one(me, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "avatar_user": "2/h"}
+    assert upload(me, image_bytes("PNG")).status_code == 200
+    second = upload(me, image_bytes("PNG", color=BLUE))
+    assert second.status_code == 200
+    kept = second.json()["avatar_url"]
+
+    response = upload(me, image_bytes("PNG"))
+
+    assert_error(response, 429, "rate_limited")
+    assert response["Retry-After"]
+    assert as_user(me).get(PROFILE).json()["avatar_url"] == kept

@@ -110,6 +110,12 @@ def found_ids(user: User, **params) -> list[int]:
 
 
 @pytest.fixture
+def many_posts(settings):
+    """For tests that post more than a person would in ten seconds (the default rate)."""
+    settings.RATELIMITS = {**settings.RATELIMITS, "message_user": "1000/10s"}
+
+
+@pytest.fixture
 def alice(db):
     return UserFactory(username="alice", display_name="Alice")
 

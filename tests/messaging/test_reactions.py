@@ -79,15 +79,28 @@ def test_reactions_show_in_room_history(alice, bob, room, message):
     assert results[0]["reactions"] == [{"emoji": "👀", "count": 1, "me": False}]
 
 
-def test_text_and_multi_codepoint_emoji_are_accepted(bob, message):
-    for emoji in [":thumbsup:", "👨‍👩‍👧", "👍🏽"]:
+MULTI_CODEPOINT_EMOJI = [
+    "👨‍👩‍👧",  # ZWJ sequence
+    "👍🏽",  # skin tone
+    "🇫🇷",  # regional indicators
+    "1️⃣",  # keycap
+    "❤️",  # variation selector
+    "🏴󠁧󠁢󠁥󠁮󠁧󠁿",  # subdivision flag (tag characters)
+    "👩🏽‍❤️‍💋‍👨🏻",  # ten code points
+    "🏳️‍🌈",  # variation selector inside a ZWJ sequence
+    "‼️",  # emoji that Unicode files as punctuation
+    "\u2139\ufe0f",  # ... as a letter (information source)
+    "#️⃣",  # keycap of a symbol
+]
+
+
+def test_multi_codepoint_emoji_are_accepted(bob, message):
+    for emoji in MULTI_CODEPOINT_EMOJI:
         assert react(bob, message["id"], emoji).status_code == 201, emoji
 
-    assert {r["emoji"] for r in get_message(bob, message["id"])["reactions"]} == {
-        ":thumbsup:",
-        "👨‍👩‍👧",
-        "👍🏽",
-    }
+    assert {r["emoji"] for r in get_message(bob, message["id"])["reactions"]} == set(
+        MULTI_CODEPOINT_EMOJI
+    )
 
 
 def test_taking_back_a_reaction_answers_204(alice, bob, message):
@@ -117,17 +130,63 @@ def test_taking_back_only_removes_ones_own_reaction(alice, bob, message):
     assert Reaction.objects.filter(message_id=message["id"], user=alice).count() == 1
 
 
-def test_text_emoji_is_taken_back_by_its_url_encoded_name(bob, message):
-    react(bob, message["id"], ":+1:")
+def test_an_emoji_is_taken_back_by_its_url_encoded_name(bob, message):
+    react(bob, message["id"], "👩🏽‍❤️‍💋‍👨🏻")
 
-    assert unreact(bob, message["id"], ":+1:").status_code == 204
+    assert unreact(bob, message["id"], "👩🏽‍❤️‍💋‍👨🏻").status_code == 204
     assert not Reaction.objects.exists()
 
 
 @pytest.mark.parametrize(
     "emoji",
-    ["", "   ", "thumbs up", "a\tb", "x" * 65],
-    ids=["empty", "blank", "space", "tab", "65"],
+    [
+        "",
+        "   ",
+        "thumbs up",
+        "a\tb",
+        "x" * 65,
+        ":thumbsup:",
+        "a",
+        "👍a",
+        "👍/👎",
+        "/",
+        "\u202e👍",
+        "\u200b",
+        "👍\x1b[2J",
+        "12",
+        "1\u20e3\u20e3",
+        "\ufe0f",
+        "\U000e0067",
+        "😀" * 11,
+        "\U0001f3fb",
+        "👍👍",
+        "🇫🇷🇩",
+        "🇫🇷🇩🇪",
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "space",
+        "tab",
+        "65",
+        "shortcode",
+        "letter",
+        "emoji-and-letter",
+        "slash",
+        "only-slash",
+        "bidi-override",
+        "zero-width-space",
+        "terminal-escape",
+        "digits",
+        "double-keycap",
+        "lone-variation-selector",
+        "lone-tag",
+        "eleven-code-points",
+        "lone-skin-tone",
+        "two-emoji",
+        "flag-and-a-half",
+        "two-flags",
+    ],
 )
 def test_bad_emoji_is_a_validation_error(bob, message, emoji):
     error = assert_error(react(bob, message["id"], emoji), 400, "validation_error")
@@ -201,3 +260,58 @@ def test_reading_a_message_with_many_reactions_takes_a_constant_number_of_querie
             react(user, message["id"], emoji)
 
     assert queries_to_read() == with_one
+
+
+def test_a_message_takes_at_most_the_distinct_emoji_cap(alice, bob, message, settings):
+    settings.REACTION_MAX_DISTINCT_EMOJI = 3
+    for emoji in ("👍", "🎉", "👀"):
+        assert react(bob, message["id"], emoji).status_code == 201
+
+    error = assert_error(react(bob, message["id"], "🔥"), 400, "validation_error")
+
+    assert "emoji" in error["details"]
+    assert not Reaction.objects.filter(emoji="🔥").exists()
+    # An emoji already on the message can still be given by others.
+    assert react(alice, message["id"], "🎉").status_code == 201
+
+
+def test_the_default_cap_refuses_the_21st_distinct_emoji(bob, message, settings):
+    settings.RATELIMIT_ENABLE = False
+    faces = [chr(0x1F600 + n) for n in range(21)]
+    for emoji in faces[:20]:
+        assert react(bob, message["id"], emoji).status_code == 201, emoji
+
+    assert_error(react(bob, message["id"], faces[20]), 400, "validation_error")
+    assert Reaction.objects.filter(message_id=message["id"]).count() == 20
+
+
+@pytest.mark.parametrize(
+    "legacy", ["a/b", "/", ":+1:", "x" * 64], ids=["slash", "only-slash", "text", "64"]
+)
+def test_a_stored_reaction_that_is_no_longer_valid_can_still_be_taken_back(
+    alice, bob, message, legacy
+):
+    Reaction.objects.create(message_id=message["id"], user=bob, emoji=legacy)
+    Reaction.objects.create(message_id=message["id"], user=alice, emoji=legacy)
+
+    assert unreact(bob, message["id"], legacy).status_code == 204
+
+    assert list(Reaction.objects.values_list("user_id", "emoji")) == [(alice.pk, legacy)]
+
+
+def test_taking_back_with_a_trailing_slash_works_like_without(bob, message):
+    react(bob, message["id"], "👍")
+
+    response = client_for(bob).delete(f"{API}/messages/{message['id']}/reactions/{quote('👍')}/")
+
+    assert response.status_code == 204, response.content
+    assert not Reaction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "emoji", ["a/b", "%2F", "abc", "\u202e"], ids=["slash", "encoded", "letters", "bidi"]
+)
+def test_an_invalid_emoji_in_the_delete_url_is_a_validation_error(bob, message, emoji):
+    response = client_for(bob).delete(f"{API}/messages/{message['id']}/reactions/{emoji}")
+
+    assert_error(response, 400, "validation_error")

@@ -307,7 +307,7 @@ def test_bad_dates_are_validation_errors(alice, room, param, value):
     assert param in error["details"]
 
 
-def test_results_page_with_next_links_without_gaps_or_duplicates(alice, room):
+def test_results_page_with_next_links_without_gaps_or_duplicates(alice, room, many_posts):
     ids = {posted(alice, room, f"weekly report {i}")["id"] for i in range(25)}
     client = client_for(alice)
 
@@ -337,7 +337,7 @@ def test_first_result_page_links_to_the_next_offset(alice, room):
     assert second["previous"] is not None
 
 
-def test_default_search_page_holds_20_results(alice, room):
+def test_default_search_page_holds_20_results(alice, room, many_posts):
     for i in range(21):
         posted(alice, room, f"digest {i}")
 

@@ -42,7 +42,9 @@ def test_the_tsquery_is_a_constant_in_the_plan(alice, room):
     assert "InitPlan" not in plan, plan
 
 
-def test_candidates_carry_only_id_and_rank_and_headlines_are_made_for_the_page(alice, room):
+def test_candidates_carry_only_id_and_rank_and_headlines_are_made_for_the_page(
+    alice, room, many_posts
+):
     for n in range(30):
         posted(alice, room, f"coffee number {n}")
 
