@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -81,7 +82,10 @@ def server(request, transactional_db):
     }
     command = COMMANDS[request.param](port)
     log = open(ROOT / f".server-{port}.log", "w+b")  # noqa: SIM115
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # A session of its own: the shell of `make run`'s line and its server end together.
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -98,11 +102,12 @@ def server(request, transactional_db):
         with httpx.Client(base_url=url + "/api/v1", timeout=10) as client:
             yield client
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
         log.close()
         Path(log.name).unlink(missing_ok=True)
 
