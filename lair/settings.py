@@ -286,6 +286,9 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
 # Multipart bodies (avatar uploads) may be larger.
 MAX_UPLOAD_BODY_BYTES = env.int("MAX_UPLOAD_BODY_BYTES", default=3 * 1024 * 1024)
+# No API shape nests more than a few levels; deeper JSON (bodies and socket
+# frames) is refused as parse_error instead of being walked.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BODY_BYTES
 
@@ -298,10 +301,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["lair.renderers.FastJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only (orjson, depth-capped); the avatar upload view alone declares
+    # its multipart parser.
+    "DEFAULT_PARSER_CLASSES": ["lair.jsonparse.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "lair.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "lair.errors.api_exception_handler",

@@ -20,7 +20,6 @@ import asyncio
 import logging
 from collections import OrderedDict, deque
 
-import orjson
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -29,6 +28,7 @@ from django.conf import settings
 
 from accounts import presence
 from accounts.models import User
+from lair import jsonparse
 from lair.errors import TokenInvalid
 from lair.realtime import apublish
 from messaging import events
@@ -235,8 +235,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
             return
         try:
-            frame = orjson.loads(text_data)
-        except orjson.JSONDecodeError:
+            frame = jsonparse.loads(text_data)
+        except jsonparse.JSONError:
+            if self.user is None:
+                await self.close(CLOSE_AUTH_FAILED, "authenticate first")
+                return
             self.send_error("parse_error", "The frame is not valid JSON.")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
