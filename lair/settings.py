@@ -338,6 +338,11 @@ SPECTACULAR_SETTINGS = {
         "HealthStatusEnum": ["ok", "unavailable"],
         "PresenceEnum": ["online", "away", "offline"],
     },
+    # lair.routes' <id:...> path converter: what it matches, so clients and
+    # fuzzers know the bound.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+    },
     "SECURITY": [{"jwtAuth": []}],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

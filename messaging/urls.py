@@ -3,18 +3,18 @@ from messaging import views
 
 urlpatterns = [
     *both("rooms", views.RoomCollectionView.as_view(), name="room-list"),
-    *both("rooms/<int:room_id>/messages", views.RoomMessagesView.as_view(), name="room-messages"),
-    *both("rooms/<int:room_id>/read", views.ReadView.as_view(), name="room-read"),
+    *both("rooms/<id:room_id>/messages", views.RoomMessagesView.as_view(), name="room-messages"),
+    *both("rooms/<id:room_id>/read", views.ReadView.as_view(), name="room-read"),
     *both("messages/search", views.SearchView.as_view(), name="message-search"),
-    *both("messages/<int:message_id>", views.MessageDetailView.as_view(), name="message-detail"),
-    *both("messages/<int:message_id>/thread", views.ThreadView.as_view(), name="message-thread"),
+    *both("messages/<id:message_id>", views.MessageDetailView.as_view(), name="message-detail"),
+    *both("messages/<id:message_id>/thread", views.ThreadView.as_view(), name="message-thread"),
     *both(
-        "messages/<int:message_id>/reactions",
+        "messages/<id:message_id>/reactions",
         views.ReactionsView.as_view(),
         name="message-reactions",
     ),
     *both(
-        "messages/<int:message_id>/reactions/<str:emoji>",
+        "messages/<id:message_id>/reactions/<str:emoji>",
         views.ReactionDetailView.as_view(),
         name="message-reaction",
     ),
