@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from accounts import presence
 from accounts.models import User, UserSettings, username_validator
-from lair import fields
+from lair import fields, text
 
 
 def presence_for(serializer: serializers.Serializer, user: User) -> str:
@@ -46,6 +46,12 @@ class MeSerializer(_ProfileSerializer):
             "date_joined",
         )
         read_only_fields = ("id", "username", "email", "role", "date_joined")
+        # The services enforce these (lair.text); here they show in the schema.
+        extra_kwargs = {
+            "display_name": {"validators": [text.name_rule("Display name")]},
+            "status_text": {"validators": [text.name_rule("Status text")]},
+            "bio": {"validators": [text.multiline_rule("Bio")]},
+        }
 
     def validate_timezone(self, value: str) -> str:
         if value not in zoneinfo.available_timezones():
@@ -63,13 +69,23 @@ class RegisterSerializer(serializers.Serializer):
     username = fields.CharField(max_length=32, validators=[username_validator])
     email = fields.EmailField(max_length=254)
     password = fields.CharField(write_only=True, max_length=256, trim_whitespace=False)
-    display_name = fields.CharField(max_length=64, required=False, allow_blank=True)
+    display_name = fields.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        validators=[text.name_rule("Display name")],
+    )
 
 
 class LoginSerializer(serializers.Serializer):
     username = fields.CharField(max_length=254, help_text="A username or an email.")
     password = fields.CharField(write_only=True, max_length=256, trim_whitespace=False)
-    device_name = fields.CharField(max_length=128, required=False, allow_blank=True)
+    device_name = fields.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        validators=[text.name_rule("A device name")],
+    )
 
 
 class PasswordChangeSerializer(serializers.Serializer):

@@ -3,9 +3,10 @@ serializers validate input and describe the output in the OpenAPI schema."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
-from lair import fields
+from lair import fields, text
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -35,14 +36,27 @@ class MessageSerializer(serializers.Serializer):
     mentions = serializers.ListField(child=fields.IntegerField())
 
 
+def _content():
+    # The service enforces these (messaging.services, lair.text); here they
+    # show in the schema as maxLength and pattern.
+    return fields.CharField(
+        trim_whitespace=False,
+        allow_blank=True,
+        max_length=settings.MAX_MESSAGE_LENGTH,
+        validators=[text.message_rule()],
+        help_text="Any printable text, not only whitespace. Control characters other "
+        "than newline, carriage return and tab (NUL included) are refused.",
+    )
+
+
 class MessagePostSerializer(serializers.Serializer):
-    content = fields.CharField(trim_whitespace=False, allow_blank=True)
+    content = _content()
     parent_id = fields.IntegerField(required=False, allow_null=True, min_value=1)
     client_id = fields.CharField(required=False, allow_null=True, max_length=64)
 
 
 class MessageEditSerializer(serializers.Serializer):
-    content = fields.CharField(trim_whitespace=False, allow_blank=True)
+    content = _content()
 
 
 class ReactionSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.serializers import PublicUserSerializer
-from lair import fields
+from lair import fields, text
 from rooms.models import Invitation, Membership, Room
 
 
@@ -59,19 +59,29 @@ class RoomListItemSerializer(RoomSerializer):
         )
 
 
+# The services enforce these (lair.text); here they show in the schema.
+_NAME = [text.name_rule("A room name", required=True)]
+_TOPIC = [text.name_rule("A topic")]
+_DESCRIPTION = [text.multiline_rule("A description")]
+
+
 class RoomCreateSerializer(serializers.Serializer):
-    name = fields.CharField(max_length=80)
-    description = fields.CharField(max_length=1000, required=False, allow_blank=True)
-    topic = fields.CharField(max_length=250, required=False, allow_blank=True)
+    name = fields.CharField(max_length=80, validators=_NAME)
+    description = fields.CharField(
+        max_length=1000, required=False, allow_blank=True, validators=_DESCRIPTION
+    )
+    topic = fields.CharField(max_length=250, required=False, allow_blank=True, validators=_TOPIC)
     type = fields.ChoiceField(
         choices=[Room.Type.PUBLIC, Room.Type.PRIVATE], default=Room.Type.PUBLIC
     )
 
 
 class RoomUpdateSerializer(serializers.Serializer):
-    name = fields.CharField(max_length=80, required=False)
-    description = fields.CharField(max_length=1000, required=False, allow_blank=True)
-    topic = fields.CharField(max_length=250, required=False, allow_blank=True)
+    name = fields.CharField(max_length=80, required=False, validators=_NAME)
+    description = fields.CharField(
+        max_length=1000, required=False, allow_blank=True, validators=_DESCRIPTION
+    )
+    topic = fields.CharField(max_length=250, required=False, allow_blank=True, validators=_TOPIC)
     archived = fields.BooleanField(required=False)
 
 
