@@ -327,6 +327,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # PATCH bodies are the same components as the views validate them: the
+    # partial ones (profile, settings, room) mark nothing required, the full
+    # ones (a member's role, a message edit) keep their required fields.
+    "COMPONENT_SPLIT_PATCH": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["lair.schema.drop_trailing_slash_duplicates"],
     "ENUM_NAME_OVERRIDES": {

@@ -41,7 +41,6 @@ def _content():
     # show in the schema as maxLength and pattern.
     return fields.CharField(
         trim_whitespace=False,
-        allow_blank=True,
         max_length=settings.MAX_MESSAGE_LENGTH,
         validators=[text.message_rule()],
         help_text="Any printable text, not only whitespace. Control characters other "
