@@ -78,7 +78,12 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    username = fields.CharField(max_length=254, help_text="A username or an email.")
+    username = fields.CharField(
+        max_length=254,
+        help_text="A username or an email.",
+        # Trimmed, so " " is blank: the schema says it needs a visible character.
+        validators=[text.name_rule("A username", required=True)],
+    )
     password = fields.CharField(write_only=True, max_length=256, trim_whitespace=False)
     device_name = fields.CharField(
         max_length=128,

@@ -34,9 +34,12 @@ _CONTROLS_BUT_NEWLINES_TAB = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _ZERO_WIDTH = r"\u200b-\u200d\u2060\ufeff"
 
-NAME_PATTERN = rf"^[^{_CONTROLS}{_BIDI}{_ZERO_WIDTH}]*$"
-MULTILINE_PATTERN = rf"^[^{_CONTROLS_BUT_NEWLINE_TAB}{_BIDI}{_ZERO_WIDTH}]*$"
-MESSAGE_PATTERN = rf"^[^{_CONTROLS_BUT_NEWLINES_TAB}]*$"
+# "+", not "*": an empty text is allowed where blank is (the checks below let
+# it through), and drf-spectacular documents such fields as oneOf this pattern
+# or maxLength 0, which must not both match "".
+NAME_PATTERN = rf"^[^{_CONTROLS}{_BIDI}{_ZERO_WIDTH}]+$"
+MULTILINE_PATTERN = rf"^[^{_CONTROLS_BUT_NEWLINE_TAB}{_BIDI}{_ZERO_WIDTH}]+$"
+MESSAGE_PATTERN = rf"^[^{_CONTROLS_BUT_NEWLINES_TAB}]+$"
 
 # The same, with at least one character that is not whitespace: a required
 # name or a message is never blank.
@@ -70,7 +73,7 @@ def _message_message(label: str) -> str:
 
 def _check(value: str, pattern: re.Pattern, field: str, message: str) -> str:
     # fullmatch: "$" alone would also match before a final newline.
-    if not isinstance(value, str) or pattern.fullmatch(value) is None:
+    if not isinstance(value, str) or (value and pattern.fullmatch(value) is None):
         raise ValidationError(message, details={field: [message]})
     return value
 

@@ -51,7 +51,12 @@ def _content():
 class MessagePostSerializer(serializers.Serializer):
     content = _content()
     parent_id = fields.IntegerField(required=False, allow_null=True, min_value=1)
-    client_id = fields.CharField(required=False, allow_null=True, max_length=64)
+    client_id = fields.CharField(
+        required=False,
+        allow_null=True,
+        max_length=64,
+        validators=[text.name_rule("A client_id", required=True)],
+    )
 
 
 class MessageEditSerializer(serializers.Serializer):

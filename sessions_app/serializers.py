@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.serializers import MeSerializer
-from lair import fields
+from lair import fields, text
 from sessions_app.models import DeviceSession
 
 
@@ -48,7 +48,9 @@ class SignInSerializer(serializers.Serializer):
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = fields.CharField(max_length=4096)
+    refresh = fields.CharField(
+        max_length=4096, validators=[text.name_rule("A refresh token", required=True)]
+    )
 
 
 class TokenPairSerializer(serializers.Serializer):
