@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts import presence, selectors
 from accounts.models import User, UserSettings, username_validator
+from lair import fields, text
 
 
 def presence_for(serializer: serializers.Serializer, user: User) -> str:
@@ -17,11 +18,11 @@ def presence_for(serializer: serializers.Serializer, user: User) -> str:
     return presence.presence_of(user.pk)
 
 
-class _ProfileSerializer(serializers.ModelSerializer):
-    avatar_url = serializers.CharField(read_only=True, allow_null=True)
+class _ProfileSerializer(fields.ModelSerializer):
+    avatar_url = fields.CharField(read_only=True, allow_null=True)
     presence = serializers.SerializerMethodField()
 
-    @extend_schema_field(serializers.ChoiceField(choices=["online", "away", "offline"]))
+    @extend_schema_field(fields.ChoiceField(choices=["online", "away", "offline"]))
     def get_presence(self, user: User) -> str:
         return presence_for(self, user)
 
@@ -45,6 +46,12 @@ class MeSerializer(_ProfileSerializer):
             "date_joined",
         )
         read_only_fields = ("id", "username", "email", "role", "date_joined")
+        # The services enforce these (lair.text); here they show in the schema.
+        extra_kwargs = {
+            "display_name": {"validators": [text.name_rule("Display name")]},
+            "status_text": {"validators": [text.name_rule("Status text")]},
+            "bio": {"validators": [text.multiline_rule("Bio")]},
+        }
 
     def validate_timezone(self, value: str) -> str:
         if value not in zoneinfo.available_timezones():
@@ -52,28 +59,43 @@ class MeSerializer(_ProfileSerializer):
         return value
 
 
-class UserSettingsSerializer(serializers.ModelSerializer):
+class UserSettingsSerializer(fields.ModelSerializer):
     class Meta:
         model = UserSettings
         fields = ("theme", "notify", "language", "show_presence", "enter_to_send")
 
 
 class RegisterSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=32, validators=[username_validator])
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=256, trim_whitespace=False)
-    display_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    username = fields.CharField(max_length=32, validators=[username_validator])
+    email = fields.EmailField(max_length=254)
+    password = fields.CharField(write_only=True, max_length=256, trim_whitespace=False)
+    display_name = fields.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        validators=[text.name_rule("Display name")],
+    )
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=254, help_text="A username or an email.")
-    password = serializers.CharField(write_only=True, max_length=256, trim_whitespace=False)
-    device_name = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    username = fields.CharField(
+        max_length=254,
+        help_text="A username or an email.",
+        # Trimmed, so " " is blank: the schema says it needs a visible character.
+        validators=[text.name_rule("A username", required=True)],
+    )
+    password = fields.CharField(write_only=True, max_length=256, trim_whitespace=False)
+    device_name = fields.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        validators=[text.name_rule("A device name")],
+    )
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(max_length=256, trim_whitespace=False)
-    new_password = serializers.CharField(max_length=256, trim_whitespace=False)
+    old_password = fields.CharField(max_length=256, trim_whitespace=False)
+    new_password = fields.CharField(max_length=256, trim_whitespace=False)
 
 
 class PublicUserSerializer(_ProfileSerializer):

@@ -8,8 +8,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import User, UserSettings
+from lair import text
 from lair.errors import Conflict, PermissionDenied, ValidationError
 from lair.ratelimit import limited_per_user
+
+TAKEN = "That username or email cannot be used. Choose another."
 
 
 def _validate_password(password: str, user: User, field: str = "password") -> None:
@@ -30,21 +33,21 @@ def register_user(*, username: str, email: str, password: str, display_name: str
         raise PermissionDenied("Registration is closed on this server.")
     username = username.strip()
     email = User.objects.normalize_email(email.strip())
+    display_name = text.check_name(display_name.strip(), field="display_name", label="Display name")
+    # One message for both: "that email is already registered" told anyone
+    # who has an account. Usernames are public, so that field may be named.
     if User.objects.username_taken(username):
-        raise Conflict("That username is taken.", details={"username": ["That username is taken."]})
+        raise Conflict(TAKEN, details={"username": ["That username is taken."]})
     if email and User.objects.email_taken(email):
-        raise Conflict(
-            "That email is already registered.",
-            details={"email": ["That email is already registered."]},
-        )
-    user = User(username=username, email=email, display_name=display_name.strip())
+        raise Conflict(TAKEN)
+    user = User(username=username, email=email, display_name=display_name)
     _validate_password(password, user)
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        raise Conflict("That username or email is taken.") from exc
+        raise Conflict(TAKEN) from exc
     UserSettings.objects.create(user=user)
     return user
 
@@ -67,9 +70,23 @@ def check_password_change(*, user: User, old_password: str, new_password: str) -
 PROFILE_FIELDS = ("display_name", "bio", "status_text", "timezone")
 
 
+PROFILE_TEXT_RULES = {
+    "display_name": (text.check_name, "Display name"),
+    "status_text": (text.check_name, "Status text"),
+    "bio": (text.check_multiline, "Bio"),
+}
+
+
 def update_profile(*, user: User, **changes) -> User:
-    """Change the editable profile fields of ``user``; other keys are ignored."""
+    """Change the editable profile fields of ``user``; other keys are ignored.
+
+    Names and the bio refuse control, zero-width and bidirectional formatting
+    characters (lair.text) whichever adapter sends them.
+    """
     fields = [name for name in PROFILE_FIELDS if name in changes]
+    for name, (check, label) in PROFILE_TEXT_RULES.items():
+        if name in changes:
+            check(changes[name], field=name, label=label)
     for name in fields:
         setattr(user, name, changes[name])
     if fields:

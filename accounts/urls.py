@@ -6,5 +6,5 @@ urlpatterns = [
     *both("users/settings", views.SettingsView.as_view(), name="user-settings"),
     *both("users/avatar", views.AvatarView.as_view(), name="user-avatar"),
     *both("users", views.UserListView.as_view(), name="user-list"),
-    *both("users/<int:user_id>", views.UserDetailView.as_view(), name="user-detail"),
+    *both("users/<id:user_id>", views.UserDetailView.as_view(), name="user-detail"),
 ]

@@ -60,7 +60,7 @@ class AvatarView(APIView):
     @extend_schema(
         tags=["users"],
         request={"multipart/form-data": AvatarUploadSerializer},
-        responses={200: MeSerializer, 413: ERROR_RESPONSES[400], 415: ERROR_RESPONSES[400]},
+        responses={200: MeSerializer, **ERROR_RESPONSES},
         summary="Upload my avatar (PNG, JPEG, WebP or GIF; at most 2 MB)",
     )
     def post(self, request):
@@ -80,6 +80,9 @@ class AvatarView(APIView):
 
 
 class UserListView(APIView):
+    # Only for the schema: lists answer {results, next, previous}.
+    pagination_class = LimitOffsetPagination
+
     @extend_schema(
         tags=["users"],
         parameters=[OpenApiParameter("q", str, description="Part of a username or display name")],

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from rest_framework import pagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from lair.errors import ValidationError
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -12,11 +16,30 @@ MAX_LIMIT = 100
 MAX_INTEGER = 2**53
 
 
+# ASCII digits only (int() also reads "٣" and " 5"); the length keeps int()
+# below Python's digit limit, a ValueError (a 500) past 4,300 digits.
+_INTEGER = re.compile(r"-?[0-9]{1,100}")
+
+
+def query_integer(raw: str | None, name: str) -> int | None:
+    """Parse an integer query parameter; missing or empty -> None, anything else -> 400.
+
+    The schema calls these integers: "abc" or "1.5" silently read as the
+    default was a schema-violating request accepted.
+    """
+    if raw in (None, ""):
+        return None
+    if not _INTEGER.fullmatch(raw):
+        raise ValidationError(
+            f"'{name}' must be an integer.", details={name: ["A valid integer is required."]}
+        )
+    return int(raw)
+
+
 def clamp_limit(raw: str | None, default: int = DEFAULT_LIMIT) -> int:
-    """Parse ``?limit=``: missing or invalid -> default; above MAX_LIMIT -> MAX_LIMIT."""
-    try:
-        value = int(raw) if raw not in (None, "") else default
-    except (TypeError, ValueError):
+    """Parse ``?limit=``: missing -> default; not an integer -> 400; kept within 1..MAX_LIMIT."""
+    value = query_integer(raw, "limit")
+    if value is None:
         return default
     return max(1, min(value, MAX_LIMIT))
 
@@ -31,7 +54,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         return clamp_limit(request.query_params.get(self.limit_query_param))
 
     def get_offset(self, request):
-        return min(super().get_offset(request), MAX_INTEGER)
+        value = query_integer(request.query_params.get(self.offset_query_param), "offset")
+        return max(0, min(value or 0, MAX_INTEGER))
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request

@@ -1,4 +1,29 @@
-from django.urls import path
+from django.urls import path, register_converter
+
+# The largest id a database integer column holds (signed 64 bits). A larger
+# number in a URL named nothing and overflowed SQLite's parameter binding: a 500.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter:
+    """``<id:name>``: a positive database id of at most 19 digits and MAX_ID.
+
+    A larger number does not match, so the URL answers 404 like any unknown path.
+    """
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise ValueError("id out of range")
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 
 def both(route: str, view, name: str | None = None) -> list:

@@ -311,6 +311,9 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
 # Multipart bodies (avatar uploads) may be larger.
 MAX_UPLOAD_BODY_BYTES = env.int("MAX_UPLOAD_BODY_BYTES", default=3 * 1024 * 1024)
+# No API shape nests more than a few levels; deeper JSON (bodies and socket
+# frames) is refused as parse_error instead of being walked.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BODY_BYTES
 
@@ -323,10 +326,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["lair.renderers.FastJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only (orjson, depth-capped); the avatar upload view alone declares
+    # its multipart parser.
+    "DEFAULT_PARSER_CLASSES": ["lair.jsonparse.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "lair.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "lair.errors.api_exception_handler",
@@ -350,6 +352,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # PATCH bodies are the same components as the views validate them: the
+    # partial ones (profile, settings, room) mark nothing required, the full
+    # ones (a member's role, a message edit) keep their required fields.
+    "COMPONENT_SPLIT_PATCH": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["lair.schema.drop_trailing_slash_duplicates"],
     "ENUM_NAME_OVERRIDES": {
@@ -360,6 +366,11 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "rooms.models.Invitation.Status",
         "HealthStatusEnum": ["ok", "unavailable"],
         "PresenceEnum": ["online", "away", "offline"],
+    },
+    # lair.routes' <id:...> path converter: what it matches, so clients and
+    # fuzzers know the bound.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
     },
     "SECURITY": [{"jwtAuth": []}],
     "APPEND_COMPONENTS": {

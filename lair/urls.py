@@ -3,11 +3,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from lair import views
 from lair.health import HealthView
 from lair.routes import both
+from lair.schema import SchemaView
 from sessions_app.admin import ending_other_sessions
 from sessions_app.forms import AdminLoginForm
 
@@ -18,7 +19,7 @@ admin.site.password_change = ending_other_sessions(admin.site.password_change)
 
 api_v1 = [
     *both("health", HealthView.as_view(), name="health"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("sessions_app.urls")),
     path("", include("accounts.urls")),

@@ -20,7 +20,6 @@ import asyncio
 import logging
 from collections import OrderedDict, deque
 
-import orjson
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -30,6 +29,7 @@ from django.conf import settings
 from accounts import presence
 from accounts.models import User
 from accounts.selectors import shows_presence_of
+from lair import jsonparse
 from lair.errors import TokenInvalid
 from lair.net import client_ip_of_scope
 from lair.realtime import apublish
@@ -317,9 +317,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
             return
         try:
-            frame = orjson.loads(text_data)
-        except orjson.JSONDecodeError:
-            await self.refuse("parse_error", "The frame is not valid JSON.")
+            frame = jsonparse.loads(text_data)
+        except jsonparse.JSONError:
+            await self.refuse(
+                "parse_error", "The frame is not valid JSON (or is nested too deeply)."
+            )
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self.refuse("validation_error", "A frame is an object with a 'type'.")

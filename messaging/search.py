@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -49,21 +49,38 @@ def terms_of(query: str) -> list[str]:
     return TERM.findall(query)[:MAX_TERMS]
 
 
+# Filters past either end of the calendar are clamped to it: 9999-12-31 plus a
+# day, or 0001-01-01 at +23:59 converted to UTC, overflowed into a 500.
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return LATEST if value.year == datetime.max.year else EARLIEST
+
+
 def day_start(value: date) -> datetime:
-    return timezone.make_aware(datetime.combine(value, time.min), timezone.get_current_timezone())
+    return _in_utc(
+        timezone.make_aware(datetime.combine(value, time.min), timezone.get_current_timezone())
+    )
 
 
 def lower_bound(value: date | datetime) -> datetime:
     """``after=<date>``: from the next day on; ``after=<datetime>``: from that instant."""
     if isinstance(value, datetime):
-        return value
+        return _in_utc(value)
+    if value == date.max:
+        return LATEST
     return day_start(value + timedelta(days=1))
 
 
 def upper_bound(value: date | datetime) -> datetime:
     """``before=<date>``: up to the start of that day; a datetime: up to that instant."""
     if isinstance(value, datetime):
-        return value
+        return _in_utc(value)
     return day_start(value)
 
 

@@ -3,88 +3,99 @@ serializers validate input and describe the output in the OpenAPI schema."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
+
+from lair import fields, text
 
 
 class AuthorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    display_name = serializers.CharField()
-    avatar_url = serializers.CharField(allow_null=True)
+    id = fields.IntegerField()
+    username = fields.CharField()
+    display_name = fields.CharField()
+    avatar_url = fields.CharField(allow_null=True)
 
 
 class ReactionCountSerializer(serializers.Serializer):
-    emoji = serializers.CharField()
-    count = serializers.IntegerField()
-    me = serializers.BooleanField(help_text="Whether I reacted with this emoji.")
+    emoji = fields.CharField()
+    count = fields.IntegerField()
+    me = fields.BooleanField(help_text="Whether I reacted with this emoji.")
 
 
 class MessageSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    room_id = serializers.IntegerField()
+    id = fields.IntegerField()
+    room_id = fields.IntegerField()
     author = AuthorSerializer(allow_null=True, help_text="null once the author is deleted")
-    content = serializers.CharField(help_text="Empty once deleted.")
+    content = fields.CharField(help_text="Empty once deleted.")
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
-    deleted = serializers.BooleanField()
-    parent_id = serializers.IntegerField(allow_null=True)
-    reply_count = serializers.IntegerField()
+    deleted = fields.BooleanField()
+    parent_id = fields.IntegerField(allow_null=True)
+    reply_count = fields.IntegerField()
     reactions = ReactionCountSerializer(many=True)
-    mentions = serializers.ListField(child=serializers.IntegerField())
+    mentions = serializers.ListField(child=fields.IntegerField())
+
+
+def _content():
+    # The service enforces these (messaging.services, lair.text); here they
+    # show in the schema as maxLength and pattern.
+    return fields.CharField(
+        trim_whitespace=False,
+        max_length=settings.MAX_MESSAGE_LENGTH,
+        validators=[text.message_rule()],
+        help_text="Any printable text, not only whitespace. Control characters other "
+        "than newline, carriage return and tab (NUL included) are refused.",
+    )
 
 
 class MessagePostSerializer(serializers.Serializer):
-    content = serializers.CharField(trim_whitespace=False, allow_blank=True)
-    parent_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    client_id = serializers.CharField(required=False, allow_null=True, max_length=64)
+    content = _content()
+    parent_id = fields.IntegerField(required=False, allow_null=True, min_value=1)
+    client_id = fields.CharField(
+        required=False,
+        allow_null=True,
+        max_length=64,
+        validators=[text.name_rule("A client_id", required=True)],
+    )
 
 
 class MessageEditSerializer(serializers.Serializer):
-    content = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    content = _content()
 
 
 class ReactionSerializer(serializers.Serializer):
-    emoji = serializers.CharField(max_length=64)
+    emoji = fields.CharField(max_length=64)
 
 
 class ReactionAnswerSerializer(serializers.Serializer):
-    message_id = serializers.IntegerField()
-    emoji = serializers.CharField()
-    user_id = serializers.IntegerField()
+    message_id = fields.IntegerField()
+    emoji = fields.CharField()
+    user_id = fields.IntegerField()
 
 
 class SearchResultSerializer(serializers.Serializer):
     message = MessageSerializer()
-    snippet = serializers.CharField(help_text="HTML-escaped text with matches in <mark>.")
+    snippet = fields.CharField(help_text="HTML-escaped text with matches in <mark>.")
 
 
 class MessagePageSerializer(serializers.Serializer):
     results = MessageSerializer(many=True)
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
+    next = fields.CharField(allow_null=True)
+    previous = fields.CharField(allow_null=True)
 
 
 class SearchPageSerializer(serializers.Serializer):
     results = SearchResultSerializer(many=True)
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
-
-
-class SearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=200)
-    room = serializers.IntegerField(required=False, min_value=1)
-    # "from" is a Python keyword: the view maps it.
-    author = serializers.CharField(required=False, max_length=32)
-    before = serializers.CharField(required=False, max_length=40)
-    after = serializers.CharField(required=False, max_length=40)
+    next = fields.CharField(allow_null=True)
+    previous = fields.CharField(allow_null=True)
 
 
 class ReadMarkerSerializer(serializers.Serializer):
-    message_id = serializers.IntegerField(min_value=1)
+    message_id = fields.IntegerField(min_value=1)
 
 
 class ReadStateSerializer(serializers.Serializer):
-    room_id = serializers.IntegerField()
-    last_read_message_id = serializers.IntegerField()
-    unread_count = serializers.IntegerField()
-    mention_count = serializers.IntegerField()
+    room_id = fields.IntegerField()
+    last_read_message_id = fields.IntegerField()
+    unread_count = fields.IntegerField()
+    mention_count = fields.IntegerField()

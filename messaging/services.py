@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from lair import ratelimit
+from lair import ratelimit, text
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from messaging import events, selectors
 from messaging.models import Mention, Message, Reaction
@@ -23,17 +23,15 @@ from rooms.permissions import RoomAccess, require, room_access
 MENTION_PATTERN = re.compile(r"(?<![\w@.-])@([A-Za-z0-9_.-]{3,32})")
 
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def validate_content(content: str) -> str:
     """Messages are 1..MAX_MESSAGE_LENGTH characters and not only whitespace.
 
-    Control characters (other than tab and newlines) are dropped: they have no
-    meaning in a chat and would confuse search highlighting.
+    Any printable text is kept as written; control characters other than tab
+    and newlines are refused (lair.text): dropping them silently changed what
+    people wrote, and they have no meaning in a chat.
     """
-    if isinstance(content, str):
-        content = CONTROL_CHARACTERS.sub("", content)
+    if isinstance(content, str) and content.strip():
+        text.check_message(content)
     if not isinstance(content, str) or not content.strip():
         raise ValidationError(
             "A message cannot be empty.", details={"content": ["This field may not be blank."]}

@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from lair.errors import ValidationError
-from lair.pagination import MAX_INTEGER, clamp_limit
-from lair.schema import ERROR_RESPONSES
+from lair.pagination import MAX_INTEGER, LimitOffsetPagination, clamp_limit
+from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
 from messaging import search, selectors, services
 from messaging.serializers import (
     MessageEditSerializer,
@@ -34,6 +34,8 @@ from rooms.serializers import RoomCreateSerializer, RoomListItemSerializer, Room
 from rooms.views import parse, room_answer
 
 LIMIT = OpenApiParameter("limit", int, description="1-100, default 50")
+# What _int_param accepts: the schema shows the bounds.
+BOUNDED = {"type": "integer", "minimum": 0, "maximum": MAX_INTEGER}
 
 
 def _int_param(request, name: str) -> int | None:
@@ -85,9 +87,12 @@ def offset_links(request, offset: int, limit: int, has_more: bool) -> tuple:
 
 
 class RoomCollectionView(APIView):
+    # Only for the schema: lists answer {results, next, previous}.
+    pagination_class = LimitOffsetPagination
+
     @extend_schema(
         tags=["rooms"],
-        parameters=[LIMIT, OpenApiParameter("offset", int)],
+        parameters=[LIMIT, OpenApiParameter("offset", BOUNDED)],
         responses={200: RoomListItemSerializer(many=True), **ERROR_RESPONSES},
         summary="Rooms I belong to, with unread counts and the last message",
     )
@@ -114,8 +119,10 @@ class RoomMessagesView(APIView):
     @extend_schema(
         tags=["messages"],
         parameters=[
-            OpenApiParameter("before", int, description="Messages older than this id"),
-            OpenApiParameter("after", int, description="Messages newer than this id, oldest first"),
+            OpenApiParameter("before", BOUNDED, description="Messages older than this id"),
+            OpenApiParameter(
+                "after", BOUNDED, description="Messages newer than this id, oldest first"
+            ),
             LIMIT,
         ],
         responses={200: MessagePageSerializer, **ERROR_RESPONSES},
@@ -137,7 +144,7 @@ class RoomMessagesView(APIView):
     @extend_schema(
         tags=["messages"],
         request=MessagePostSerializer,
-        responses={201: MessageSerializer, 200: MessageSerializer, **ERROR_RESPONSES},
+        responses={201: MessageSerializer, 200: MessageSerializer, **CONFLICT_RESPONSES},
         summary="Post a message (201), or get the one a repeated client_id made (200)",
     )
     def post(self, request, room_id: int):
@@ -162,7 +169,7 @@ class MessageDetailView(APIView):
     @extend_schema(
         tags=["messages"],
         request=MessageEditSerializer,
-        responses={200: MessageSerializer, **ERROR_RESPONSES},
+        responses={200: MessageSerializer, **CONFLICT_RESPONSES},
         summary="Edit my message",
     )
     def patch(self, request, message_id: int):
@@ -185,7 +192,7 @@ class MessageDetailView(APIView):
 class ThreadView(APIView):
     @extend_schema(
         tags=["messages"],
-        parameters=[OpenApiParameter("after", int), LIMIT],
+        parameters=[OpenApiParameter("after", BOUNDED), LIMIT],
         responses={200: MessagePageSerializer, **ERROR_RESPONSES},
         summary="Replies to a thread root, oldest first",
     )
@@ -208,7 +215,11 @@ class ReactionsView(APIView):
     @extend_schema(
         tags=["messages"],
         request=ReactionSerializer,
-        responses={201: ReactionAnswerSerializer, 200: ReactionAnswerSerializer, **ERROR_RESPONSES},
+        responses={
+            201: ReactionAnswerSerializer,
+            200: ReactionAnswerSerializer,
+            **CONFLICT_RESPONSES,
+        },
         summary="React to a message (the same emoji twice is one reaction)",
     )
     def post(self, request, message_id: int):
@@ -273,13 +284,19 @@ class SearchView(APIView):
     @extend_schema(
         tags=["messages"],
         parameters=[
-            OpenApiParameter("q", str, required=True, description="Words to find"),
-            OpenApiParameter("room", int, description="Only this room"),
+            OpenApiParameter(
+                "q",
+                # What the view accepts: 1-200 characters with a word among them.
+                {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\w"},
+                required=True,
+                description="Words to find (1-200 characters, at least one word)",
+            ),
+            OpenApiParameter("room", BOUNDED, description="Only this room"),
             OpenApiParameter("from", str, description="Only messages by this username"),
             OpenApiParameter("before", str, description="Date (exclusive) or ISO time"),
             OpenApiParameter("after", str, description="Date (exclusive) or ISO time"),
             LIMIT,
-            OpenApiParameter("offset", int),
+            OpenApiParameter("offset", BOUNDED),
         ],
         responses={200: SearchPageSerializer, **ERROR_RESPONSES},
         summary="Full-text search in the rooms I may read, most relevant first",

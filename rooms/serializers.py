@@ -3,16 +3,17 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.serializers import PublicUserSerializer
+from lair import fields, text
 from rooms.models import Invitation, Membership, Room
 
 
-class RoomSerializer(serializers.ModelSerializer):
+class RoomSerializer(fields.ModelSerializer):
     """A room as its members see it; ``role`` is the caller's room role (or null)."""
 
     archived = serializers.SerializerMethodField()
-    member_count = serializers.IntegerField(read_only=True)
+    member_count = fields.IntegerField(read_only=True)
     role = serializers.SerializerMethodField()
-    created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+    created_by = fields.IntegerField(source="created_by_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Room
@@ -43,9 +44,9 @@ class RoomSerializer(serializers.ModelSerializer):
 class RoomListItemSerializer(RoomSerializer):
     """A room in my room list, with my unread state (schema of GET /rooms)."""
 
-    unread_count = serializers.IntegerField()
-    mention_count = serializers.IntegerField()
-    last_read_message_id = serializers.IntegerField()
+    unread_count = fields.IntegerField()
+    mention_count = fields.IntegerField()
+    last_read_message_id = fields.IntegerField()
     last_message = serializers.JSONField(allow_null=True, help_text="A message object, or null.")
 
     class Meta(RoomSerializer.Meta):
@@ -58,27 +59,37 @@ class RoomListItemSerializer(RoomSerializer):
         )
 
 
+# The services enforce these (lair.text); here they show in the schema.
+_NAME = [text.name_rule("A room name", required=True)]
+_TOPIC = [text.name_rule("A topic")]
+_DESCRIPTION = [text.multiline_rule("A description")]
+
+
 class RoomCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=80)
-    description = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    topic = serializers.CharField(max_length=250, required=False, allow_blank=True)
-    type = serializers.ChoiceField(
+    name = fields.CharField(max_length=80, validators=_NAME)
+    description = fields.CharField(
+        max_length=1000, required=False, allow_blank=True, validators=_DESCRIPTION
+    )
+    topic = fields.CharField(max_length=250, required=False, allow_blank=True, validators=_TOPIC)
+    type = fields.ChoiceField(
         choices=[Room.Type.PUBLIC, Room.Type.PRIVATE], default=Room.Type.PUBLIC
     )
 
 
 class RoomUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=80, required=False)
-    description = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    topic = serializers.CharField(max_length=250, required=False, allow_blank=True)
-    archived = serializers.BooleanField(required=False)
+    name = fields.CharField(max_length=80, required=False, validators=_NAME)
+    description = fields.CharField(
+        max_length=1000, required=False, allow_blank=True, validators=_DESCRIPTION
+    )
+    topic = fields.CharField(max_length=250, required=False, allow_blank=True, validators=_TOPIC)
+    archived = fields.BooleanField(required=False)
 
 
 class DirectRoomSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField(min_value=1)
+    user_id = fields.IntegerField(min_value=1)
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(fields.ModelSerializer):
     user = PublicUserSerializer(read_only=True)
 
     class Meta:
@@ -88,20 +99,20 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class MemberAddSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField(
+    user_id = fields.IntegerField(
         min_value=1, required=False, help_text="Omit to join a public room yourself."
     )
 
 
 class MemberRoleSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    role = fields.ChoiceField(choices=Membership.Role.choices)
 
 
 class InvitationCreateSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField(min_value=1)
+    user_id = fields.IntegerField(min_value=1)
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(fields.ModelSerializer):
     room = serializers.SerializerMethodField()
     inviter = PublicUserSerializer(read_only=True, allow_null=True)
     invitee = PublicUserSerializer(read_only=True)

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
+from lair import text
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lair.ratelimit import limited_per_user
 from rooms import permissions
@@ -86,6 +87,21 @@ def _add_membership(room: Room, user: User, role: str = Membership.Role.MEMBER) 
         return Membership.objects.get(room=room, user=user)
 
 
+ROOM_TEXT_RULES = {
+    "name": (text.check_name, "A room name"),
+    "topic": (text.check_name, "A topic"),
+    "description": (text.check_multiline, "A description"),
+}
+
+
+def _check_room_text(values: dict) -> None:
+    # Names and topics are shown inline in room lists: no control, zero-width
+    # or bidirectional formatting characters (lair.text).
+    for name, (check, label) in ROOM_TEXT_RULES.items():
+        if name in values:
+            check(values[name], field=name, label=label)
+
+
 @limited_per_user("room_create_user")
 @transaction.atomic
 def create_room(
@@ -95,6 +111,7 @@ def create_room(
     permissions.require_can_create_rooms(actor)
     if type not in (Room.Type.PUBLIC, Room.Type.PRIVATE):
         raise ValidationError("A room is public or private.", details={"type": ["Invalid."]})
+    _check_room_text({"name": name, "description": description, "topic": topic})
     room = Room.objects.create(
         name=name.strip(), type=type, description=description, topic=topic, created_by=actor
     )
@@ -109,6 +126,7 @@ ROOM_FIELDS = ("name", "description", "topic")
 @transaction.atomic
 def update_room(*, actor: User, room_id: int, **changes) -> Room:
     """Change name, description, topic or archived state (room admin+)."""
+    _check_room_text(changes)
     access = visible_room(actor, room_id, for_update=True)
     require(access.can_administer, "Only room admins can change the room.")
     room = access.room

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from accounts import presence
 from lair.errors import ValidationError
 from lair.pagination import LimitOffsetPagination
-from lair.schema import ERROR_RESPONSES
+from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
 from rooms import selectors, services
 from rooms.permissions import visible_room
 from rooms.serializers import (
@@ -53,6 +53,9 @@ def parse(serializer_class, data):
 
 
 class RoomSearchView(APIView):
+    # Only for the schema: lists answer {results, next, previous}.
+    pagination_class = LimitOffsetPagination
+
     @extend_schema(
         tags=["rooms"],
         parameters=[OpenApiParameter("q", str, description="Part of a room name or topic")],
@@ -112,6 +115,9 @@ class DirectRoomView(APIView):
 
 
 class MemberListView(APIView):
+    # Only for the schema: lists answer {results, next, previous}.
+    pagination_class = LimitOffsetPagination
+
     @extend_schema(
         tags=["rooms"],
         responses={200: MemberSerializer(many=True), **ERROR_RESPONSES},
@@ -189,7 +195,7 @@ class RoomInvitationView(APIView):
     @extend_schema(
         tags=["invitations"],
         request=InvitationCreateSerializer,
-        responses={200: InvitationSerializer, 201: InvitationSerializer, **ERROR_RESPONSES},
+        responses={200: InvitationSerializer, 201: InvitationSerializer, **CONFLICT_RESPONSES},
         summary="Invite a user into a room",
     )
     def post(self, request, room_id: int):
@@ -204,6 +210,9 @@ class RoomInvitationView(APIView):
 
 
 class InvitationListView(APIView):
+    # Only for the schema: lists answer {results, next, previous}.
+    pagination_class = LimitOffsetPagination
+
     @extend_schema(
         tags=["invitations"],
         responses={200: InvitationSerializer(many=True), **ERROR_RESPONSES},

@@ -3,10 +3,11 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.serializers import MeSerializer
+from lair import fields, text
 from sessions_app.models import DeviceSession
 
 
-class DeviceSessionSerializer(serializers.ModelSerializer):
+class DeviceSessionSerializer(fields.ModelSerializer):
     current = serializers.SerializerMethodField()
 
     class Meta:
@@ -31,8 +32,8 @@ class SignInSerializer(serializers.Serializer):
     """Answer of register and login: ``{user, access, refresh, session}``."""
 
     user = MeSerializer()
-    access = serializers.CharField()
-    refresh = serializers.CharField()
+    access = fields.CharField()
+    refresh = fields.CharField()
     session = DeviceSessionSerializer()
 
     @classmethod
@@ -47,13 +48,15 @@ class SignInSerializer(serializers.Serializer):
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = fields.CharField(
+        max_length=4096, validators=[text.name_rule("A refresh token", required=True)]
+    )
 
 
 class TokenPairSerializer(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField()
+    access = fields.CharField()
+    refresh = fields.CharField()
 
 
 class CleanupResultSerializer(serializers.Serializer):
-    revoked = serializers.IntegerField(help_text="How many sessions were revoked.")
+    revoked = fields.IntegerField(help_text="How many sessions were revoked.")

@@ -10,5 +10,5 @@ urlpatterns = [
     *both("sessions", views.SessionListView.as_view(), name="session-list"),
     *both("sessions/current", views.CurrentSessionView.as_view(), name="session-current"),
     *both("sessions/cleanup", views.SessionCleanupView.as_view(), name="session-cleanup"),
-    *both("sessions/<int:session_id>", views.SessionDetailView.as_view(), name="session-detail"),
+    *both("sessions/<id:session_id>", views.SessionDetailView.as_view(), name="session-detail"),
 ]

@@ -15,7 +15,7 @@ from lair import ratelimit
 from lair.errors import NotFound
 from lair.net import client_ip
 from lair.pagination import LimitOffsetPagination
-from lair.schema import ERROR_RESPONSES
+from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
 from sessions_app import services
 from sessions_app.authentication import current_session_id, signed_in_by_token
 from sessions_app.models import DeviceSession
@@ -39,7 +39,7 @@ class RegisterView(APIView):
     @extend_schema(
         tags=["auth"],
         request=RegisterSerializer,
-        responses={201: SignInSerializer, **ERROR_RESPONSES},
+        responses={201: SignInSerializer, **CONFLICT_RESPONSES},
         summary="Create an account and sign in",
     )
     def post(self, request):
@@ -140,6 +140,9 @@ class PasswordView(APIView):
 
 
 class SessionListView(APIView):
+    # Only for the schema: lists answer {results, next, previous}.
+    pagination_class = LimitOffsetPagination
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

@@ -101,8 +101,74 @@ def test_an_email_registered_in_another_case_is_a_conflict(api):
 
     error = assert_error(register(api, email="ALICE@Example.ORG"), 409, "conflict")
 
-    assert "email" in error["details"]
+    # Nothing tells that this address has an account: no field, the generic message.
+    assert error["details"] == {}
+    assert "email" not in error["message"].lower().replace("username or email", "")
     assert not User.objects.filter(username="alice").exists()
+
+
+@pytest.mark.django_db
+def test_a_taken_username_and_a_taken_email_answer_the_same_message(api):
+    UserFactory(username="someone", email="alice@example.org")
+    UserFactory(username="bob", email="bob@example.org")
+
+    by_email = assert_error(register(api, email="alice@example.org"), 409, "conflict")
+    by_username = assert_error(register(api, username="bob"), 409, "conflict")
+
+    assert by_email["message"] == by_username["message"]
+    assert "already registered" not in by_email["message"]
+
+
+HOSTILE_NAMES = {
+    "bidi-override": "alice\u202egnp.exe",
+    "bidi-isolate": "\u2067alice",
+    "lrm": "alice\u200e",
+    "arabic-letter-mark": "\u061calice",
+    "zero-width-space": "al\u200bice",
+    "zero-width-joiner": "al\u200dice",
+    "word-joiner": "al\u2060ice",
+    "bom": "\ufeffalice",
+    "escape": "\x1b[31malice",
+    "bell": "alice\x07",
+    "newline": "alice\nbob",
+    "c1": "alice\x9b",
+    "del": "alice\x7f",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
+def test_a_display_name_with_invisible_or_control_characters_is_refused(api, name):
+    error = assert_error(register(api, display_name=name), 400, "validation_error")
+
+    assert "display_name" in error["details"]
+    assert "Display name" in error["message"]
+    assert not User.objects.filter(username="alice").exists()
+
+
+@pytest.mark.django_db
+def test_a_device_name_with_control_characters_is_refused(api):
+    UserFactory(username="alice")
+    response = api.post(
+        "/api/v1/auth/login",
+        {
+            "username": "alice",
+            "password": "correct horse battery staple",
+            "device_name": "phone\x1b]0;pwned\x07",
+        },
+        format="json",
+    )
+
+    error = assert_error(response, 400, "validation_error")
+    assert "device_name" in error["details"]
+
+
+@pytest.mark.django_db
+def test_a_display_name_in_any_script_is_accepted(api):
+    response = register(api, display_name="أليس 🐇 Алиса")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["user"]["display_name"] == "أليس 🐇 Алиса"
 
 
 @pytest.mark.django_db

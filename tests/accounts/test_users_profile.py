@@ -230,3 +230,46 @@ def test_profile_read_and_profile_write_answer_the_same_shape(db):
     read = client.get("/api/v1/users/profile").json()
     written = client.patch("/api/v1/users/profile", {}, format="json").json()
     assert read == written
+
+
+# Invisible and control characters
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("display_name", "bob\u202e"),
+        ("display_name", "b\u200bob"),
+        ("display_name", "\x1b[2Jbob"),
+        ("status_text", "away\u2066"),
+        ("status_text", "away\x00"),
+        ("status_text", "away\nback soon"),
+        ("bio", "I am \u202ebob"),
+        ("bio", "tabs\tok but not\x1b"),
+        ("bio", "no carriage\rreturn"),
+    ],
+)
+def test_profile_text_with_invisible_or_control_characters_is_refused(me, field, value):
+    response = as_user(me).patch(PROFILE, {field: value}, format="json")
+
+    error = assert_error(response, 400, "validation_error")
+    assert field in error["details"], error
+    me.refresh_from_db()
+    assert getattr(me, field) != value
+
+
+def test_a_bio_keeps_its_newlines_and_tabs(me):
+    response = as_user(me).patch(PROFILE, {"bio": "line one\n\tline two"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["bio"] == "line one\n\tline two"
+
+
+def test_the_profile_service_refuses_what_the_api_refuses(me):
+    from accounts import services
+    from lair.errors import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        services.update_profile(user=me, display_name="eve\u202e")
+
+    assert "display_name" in refused.value.details
