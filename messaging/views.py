@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from lair.errors import ValidationError
-from lair.pagination import MAX_INTEGER, LimitOffsetPagination, clamp_limit
+from lair.pagination import MAX_INTEGER, LimitOffsetPagination, clamp_limit, query_integer
 from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
 from messaging import search, selectors, services
 from messaging.serializers import (
@@ -39,16 +39,8 @@ BOUNDED = {"type": "integer", "minimum": 0, "maximum": MAX_INTEGER}
 
 
 def _int_param(request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError(
-            f"'{name}' must be a message id.", details={name: ["A valid integer is required."]}
-        ) from None
-    if not 0 <= value <= MAX_INTEGER:
+    value = query_integer(request.query_params.get(name), name)
+    if value is not None and not 0 <= value <= MAX_INTEGER:
         raise ValidationError(
             f"'{name}' is out of range.", details={name: [f"Must be 0..{MAX_INTEGER}."]}
         )
