@@ -49,6 +49,7 @@ _MESSAGE_CHARS = _CONTROLS_BUT_NEWLINES_TAB
 NONBLANK_MESSAGE_PATTERN = rf"^[^{_MESSAGE_CHARS}]*[^{_MESSAGE_CHARS}\s][^{_MESSAGE_CHARS}]*$"
 
 _NAME = re.compile(NAME_PATTERN)
+_REFUSED_IN_NAME = re.compile(rf"[{_CONTROLS}{_BIDI}{_ZERO_WIDTH}]")
 _MULTILINE = re.compile(MULTILINE_PATTERN)
 _MESSAGE = re.compile(MESSAGE_PATTERN)
 
@@ -81,6 +82,15 @@ def _check(value: str, pattern: re.Pattern, field: str, message: str) -> str:
 def check_name(value: str, *, field: str, label: str) -> str:
     """Return ``value`` if it is a one-line name; else raise ValidationError on ``field``."""
     return _check(value, _NAME, field, _name_message(label))
+
+
+def without_refused_name_characters(value: str) -> str:
+    """``value`` with the characters a name refuses removed, for names nobody typed.
+
+    A device name taken from a User-Agent header cannot be refused (the
+    sign-in would fail for a header), so it loses those characters instead.
+    """
+    return _REFUSED_IN_NAME.sub("", value)
 
 
 def check_multiline(value: str, *, field: str, label: str) -> str:

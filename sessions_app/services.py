@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import User
-from lair import ratelimit
+from lair import ratelimit, text
 from lair.errors import AuthenticationFailed, NotFound, RateLimited, TokenInvalid
 from lair.net import client_ip
 from lair.realtime import close_user_sockets
@@ -39,10 +39,12 @@ class SignIn:
 
 
 def _device_name(device_name: str, user_agent: str) -> str:
+    """The name a user gave the device (checked as any name), else its User-Agent, cleaned."""
     name = (device_name or "").strip()
     if name:
-        return name[:128]
-    return (user_agent or "Unknown device")[:128]
+        return text.check_name(name, field="device_name", label="A device name")[:128]
+    fallback = text.without_refused_name_characters(user_agent or "").strip()
+    return (fallback or "Unknown device")[:128]
 
 
 @transaction.atomic

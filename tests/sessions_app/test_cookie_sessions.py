@@ -90,6 +90,14 @@ def test_an_admin_login_opens_a_device_session(staff):
     assert [(s["id"], s["current"]) for s in listed] == [(session.pk, True)]
 
 
+def test_a_device_named_after_a_hostile_user_agent_loses_its_invisible_characters(staff):
+    # The session list shows device names beside each other: an escape
+    # sequence or a bidi override from a User-Agent must not reach it.
+    browser = admin_login(staff, user_agent="Firefox\u202e/140.0\x1b[2J\u200b")
+
+    assert device_session_of(browser).device_name == "Firefox/140.0[2J"
+
+
 @pytest.mark.django_db
 def test_force_login_opens_a_device_session_too(client, user):
     client.force_login(user)
