@@ -249,8 +249,12 @@ PRESENCE_GRACE_SECONDS = env.float("PRESENCE_GRACE_SECONDS", default=5.0)
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_SIZE = env.int("AVATAR_SIZE", default=256)
 # Largest image (width x height) decoded for an avatar: bounds a decode's
-# memory (a few kB of PNG can claim 36 million pixels).
-AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=4096 * 4096)
+# memory (a few kB of PNG can claim 36 million pixels). A JPEG counts at the
+# reduced scale it is decoded at, so a 12-megapixel photo passes. 4096x4096
+# PNGs took 115 MB each: 2048x2048 is plenty for a 256-pixel avatar.
+AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=2048 * 2048)
+# Avatar decodes that may run at once in one process (the others wait).
+AVATAR_CONCURRENT_DECODES = env.int("AVATAR_CONCURRENT_DECODES", default=2)
 
 # PyJWT wants HMAC keys of at least 32 bytes.
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)

@@ -299,6 +299,22 @@ def test_a_6000_pixel_square_png_is_refused_before_it_is_decoded(me):
     assert not User.objects.get(pk=me.pk).avatar
 
 
+def test_a_4096_pixel_square_png_is_refused_by_default(me):
+    # Six such uploads at once took a server from 191 to 739 MB.
+    assert_error(upload(me, bilevel_png(4096, 4096)), 400, "validation_error")
+    assert not User.objects.get(pk=me.pk).avatar
+
+
+def test_a_phone_photo_over_the_cap_passes_as_it_decodes_at_a_reduced_scale(me):
+    width, height = 4032, 3024  # 12 megapixels, three times the cap
+    assert width * height > settings.AVATAR_MAX_PIXELS
+
+    response = upload(me, image_bytes("JPEG", size=(width, height), color=BLUE), "photo.jpg")
+
+    assert response.status_code == 200, response.content
+    assert close_to(stored_avatar(me).convert("RGB").getpixel((128, 128)), BLUE)
+
+
 def test_the_pixel_cap_is_a_setting(me, settings):
     settings.AVATAR_MAX_PIXELS = 100 * 100
 
