@@ -9,6 +9,7 @@ client says; ``offline`` is no socket.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from django.core.cache import caches
@@ -119,6 +120,16 @@ def sockets_alive(user_ids) -> None:
 
 def _address_key(ip: str) -> str:
     return f"presence:address:{ip}"
+
+
+def claim_relay(key: str, seconds: float) -> bool:
+    """True for the first caller of ``key`` within ``seconds``, across every process.
+
+    Per-socket throttles bound one socket; a user with 20 sockets would relay
+    20 times as much. A relay of typing or presence is claimed per user here
+    first (the cache's atomic add: one round trip per relay, none per delivery).
+    """
+    return _cache().add(f"presence:relay:{key}", 1, max(1, math.ceil(seconds)))
 
 
 def address_socket_opened(ip: str) -> int:

@@ -418,8 +418,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         last = self.typing_sent.get(room_id)
         if last is None or now - last >= TYPING_REFRESH_SECONDS:
             self.typing_sent[room_id] = now
-            self.typing_shown.add(room_id)
-            await self.send_typing(room_id, "start")
+            # And at most one per interval for the user, however many sockets they have.
+            claim = f"typing:{self.user.pk}:{room_id}"
+            if await sync_to_async(presence.claim_relay)(claim, TYPING_REFRESH_SECONDS):
+                self.typing_shown.add(room_id)
+                await self.send_typing(room_id, "start")
 
     async def typing_expires(self, room_id: int):
         await asyncio.sleep(settings.TYPING_TIMEOUT_SECONDS)
@@ -463,6 +466,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Relay the latest state the client asked for, if it is a change."""
         status = self.presence_wanted
         if status == self.presence_shown:
+            return
+        interval = settings.WS_PRESENCE_INTERVAL_SECONDS
+        claim = f"presence:{self.user.pk}"
+        if not await sync_to_async(presence.claim_relay)(claim, interval):
+            # Another socket of the user relayed a change just now: try again
+            # after the interval, with whatever state is the latest then.
+            if self.presence_later is None:
+                self.presence_later = asyncio.ensure_future(self.relay_presence_later(interval))
             return
         self.presence_shown, self.presence_relayed_at = status, self.loop.time()
         await sync_to_async(presence.set_status)(self.user.pk, status)

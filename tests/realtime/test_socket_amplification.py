@@ -52,6 +52,22 @@ def test_alternating_typing_start_and_stop_relays_one_start_and_one_stop(
     assert [f["state"] for f in typing] == ["start", "stop"]
 
 
+def test_a_user_typing_on_many_sockets_relays_one_start_per_interval(
+    connect_as, alice, bob, room, monkeypatch
+):
+    # The per-socket throttle alone let 20 sockets of one user relay 20 times.
+    monkeypatch.setattr(consumers, "TYPING_REFRESH_SECONDS", 3600)
+    watcher, _ = connect_as(bob)
+    typists = [connect_as(alice)[0] for _ in range(3)]
+    settle(watcher)
+    for _ in range(2):
+        for typist in typists:
+            typist.send({"type": "typing", "room_id": room["id"], "state": "start"})
+            typist.send({"type": "typing", "room_id": room["id"], "state": "stop"})
+    typing = about(frames_until_quiet(watcher), "typing", alice)
+    assert [f["state"] for f in typing] == ["start", "stop"]
+
+
 def test_a_stop_without_a_relayed_start_is_not_relayed(connect_as, alice, bob, room):
     watcher, _ = connect_as(bob)
     typist, _ = connect_as(alice)
@@ -81,6 +97,20 @@ def test_presence_flips_relay_one_change_and_then_only_the_latest_state(
     flipper.send({"type": "presence", "status": "online"})
     statuses = [f["status"] for f in about(frames_until_quiet(watcher, 1.0), "presence", alice)]
     assert statuses == ["online"]
+
+
+def test_a_user_flipping_presence_on_many_sockets_relays_one_change_per_interval(
+    connect_as, alice, bob, room, settings
+):
+    settings.WS_PRESENCE_INTERVAL_SECONDS = 3600
+    watcher, _ = connect_as(bob)
+    flippers = [connect_as(alice)[0] for _ in range(3)]
+    settle(watcher)
+    for status in ["away", "online"]:
+        for flipper in flippers:
+            flipper.send({"type": "presence", "status": status})
+    statuses = [f["status"] for f in about(frames_until_quiet(watcher, 1.0), "presence", alice)]
+    assert statuses == ["away"]
 
 
 def test_presence_that_does_not_change_is_not_relayed(connect_as, alice, bob, room):
