@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from rest_framework.test import APIClient
 
 
@@ -63,3 +65,34 @@ def make_run_server_line(port: int, root) -> str:
     ).stdout
     (line,) = [row for row in printed.replace("\\\n", " ").splitlines() if "uvicorn" in row]
     return line
+
+
+@contextlib.contextmanager
+def server_process(command, *, env: dict, log, cwd):
+    """Run a server (a shell line, or an argument list) in its own session; stop it all after.
+
+    A shell line's server is the shell's child: ending only the shell would
+    leave the server running and holding the test database.
+    """
+    import os
+    import signal
+    import subprocess
+
+    process = subprocess.Popen(
+        command,
+        shell=isinstance(command, str),
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +22,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import make_run_server_line
+from tests.helpers import make_run_server_line, server_process
 from tests.integration.test_two_processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,35 +79,28 @@ def server(request, transactional_db):
         "RATELIMIT_LOGIN_USERNAME": "1000/d",
     }
     command = COMMANDS[request.param](port)
-    log = open(ROOT / f".server-{port}.log", "w+b")  # noqa: SIM115
-    # A session of its own: the shell of `make run`'s line and its server end together.
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    log_path = ROOT / f".server-{port}.log"
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"server did not start:\n{log.read().decode()[-3000:]}")
-            time.sleep(0.2)
-        with httpx.Client(base_url=url + "/api/v1", timeout=10) as client:
-            yield client
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
+    with (
+        log_path.open("w+b") as log,
+        server_process(command, env=env, log=log, cwd=ROOT) as process,
+    ):
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(url + "/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"server did not start:\n{log.read().decode()[-3000:]}")
+                time.sleep(0.2)
+            with httpx.Client(base_url=url + "/api/v1", timeout=10) as client:
+                yield client
+        finally:
+            log_path.unlink(missing_ok=True)
 
 
 def test_forged_forwarded_for_neither_escapes_the_ip_limit_nor_names_the_session(server):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.helpers import make_run_server_line
+from tests.helpers import make_run_server_line, server_process
 from tests.integration.test_two_processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,18 +32,11 @@ def production_server(tmp_path):
     }
     (tmp_path / "media").mkdir()
     log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S602 - the Makefile's own command line
-            make_run_server_line(port, ROOT),
-            shell=True,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
+    with (
+        log_path.open("wb") as log,
+        server_process(make_run_server_line(port, ROOT), env=env, log=log, cwd=ROOT) as process,
+    ):
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -56,13 +47,6 @@ def production_server(tmp_path):
                     raise RuntimeError(log_path.read_text()[-3000:]) from None
                 time.sleep(0.2)
         yield url, log_path
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
 
 
 def test_a_foreign_host_and_a_path_out_of_media_are_refused_with_one_line_each(

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ import websockets
 from django.conf import settings
 
 from lair.workers import UvicornWorker
-from tests.helpers import make_run_server_line
+from tests.helpers import make_run_server_line, server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAME_LIMIT = 4096
@@ -38,27 +36,12 @@ def make_run_server(tmp_path):
         "WS_MAX_FRAME_BYTES": str(FRAME_LIMIT),
     }
     env.pop("REDIS_URL", None)
-    log = (tmp_path / "server.log").open("w+b")
-    process = subprocess.Popen(  # noqa: S602 - the Makefile's own command line
-        make_run_server_line(port, ROOT),
-        shell=True,
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     url = f"ws://127.0.0.1:{port}/api/v1/ws/"
-    try:
+    with (
+        (tmp_path / "server.log").open("w+b") as log,
+        server_process(make_run_server_line(port, ROOT), env=env, log=log, cwd=ROOT) as process,
+    ):
         yield url, process, log
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-        log.close()
 
 
 async def connect_when_up(url: str, process, log):
