@@ -6,10 +6,8 @@ Time is frozen so that a rate window never rolls over mid-test.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from django.test import Client
 
 from tests.conftest import assert_error
@@ -17,29 +15,12 @@ from tests.factories import PASSWORD, UserFactory
 
 ADMIN_LOGIN = "/admin/login/"
 API_LOGIN = "/api/v1/auth/login"
-GENEROUS = "1000/h"
 INVALID = "Please enter the correct username and password for a staff account."
 LIMITED = "Too many sign-in attempts."
 WRONG_PASSWORD = "wrong password"
 
 
-@pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(datetime(2030, 5, 17, 12, 0, 7, tzinfo=UTC), tick=False):
-        yield
-
-
-@pytest.fixture
-def limits(settings):
-    def set_limits(**rates):
-        settings.RATELIMITS = {
-            **settings.RATELIMITS,
-            "login_ip": GENEROUS,
-            "login_username": GENEROUS,
-            **rates,
-        }
-
-    return set_limits
+pytestmark = pytest.mark.usefixtures("frozen_time")
 
 
 @pytest.fixture

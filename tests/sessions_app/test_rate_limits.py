@@ -6,41 +6,18 @@ Time is frozen in these tests so that a rate window never rolls over mid-test.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import pytest
-import time_machine
 
 from tests.conftest import assert_error
 from tests.factories import PASSWORD, UserFactory
 
 LOGIN = "/api/v1/auth/login"
 REGISTER = "/api/v1/auth/register"
-GENEROUS = "1000/h"
 WRONG_PASSWORD = "wrong password"
 
 
-@pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(datetime(2030, 5, 17, 12, 0, 7, tzinfo=UTC), tick=False):
-        yield
-
-
-@pytest.fixture
-def limits(settings):
-    """Set some rate limits; the others stay generous."""
-
-    def set_limits(**rates):
-        settings.RATELIMITS = {
-            "login_ip": GENEROUS,
-            "login_username": GENEROUS,
-            "register_ip": GENEROUS,
-            "refresh_ip": GENEROUS,
-            "password_user": GENEROUS,
-            **rates,
-        }
-
-    return set_limits
+pytestmark = pytest.mark.usefixtures("frozen_time")
 
 
 def login(api, username, password=WRONG_PASSWORD, ip="198.51.100.1"):
