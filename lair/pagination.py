@@ -36,6 +36,21 @@ def query_integer(raw: str | None, name: str) -> int | None:
     return int(raw)
 
 
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def query_boolean(raw: str | None, name: str) -> bool:
+    """Parse a boolean query parameter: true/false/1/0; missing -> False, anything else -> 400."""
+    if raw is None:
+        return False
+    value = _BOOLEANS.get(raw.lower())
+    if value is None:
+        raise ValidationError(
+            f"'{name}' is true or false.", details={name: ["Must be true or false."]}
+        )
+    return value
+
+
 def clamp_limit(raw: str | None, default: int = DEFAULT_LIMIT) -> int:
     """Parse ``?limit=``: missing -> default; not an integer -> 400; kept within 1..MAX_LIMIT."""
     value = query_integer(raw, "limit")

@@ -8,8 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import presence
-from lair.errors import ValidationError
-from lair.pagination import LimitOffsetPagination
+from lair.pagination import LimitOffsetPagination, query_boolean
 from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
 from rooms import selectors, services
 from rooms.permissions import visible_room
@@ -23,21 +22,6 @@ from rooms.serializers import (
     RoomSerializer,
     RoomUpdateSerializer,
 )
-
-BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
-
-
-def _boolean_query(request, name: str) -> bool:
-    """``?name=true|false|1|0``; absent is false, anything else a validation error."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return False
-    value = BOOLEANS.get(raw.lower())
-    if value is None:
-        raise ValidationError(
-            f"'{name}' is true or false.", details={name: ["Must be true or false."]}
-        )
-    return value
 
 
 def room_answer(user, room_id: int, status_code: int = 200) -> Response:
@@ -186,7 +170,7 @@ class MemberDetailView(APIView):
         summary="Leave a room (yourself) or remove a member (room moderator+), optionally banning",
     )
     def delete(self, request, room_id: int, user_id: int):
-        ban = _boolean_query(request, "ban")
+        ban = query_boolean(request.query_params.get("ban"), "ban")
         services.remove_member(actor=request.user, room_id=room_id, user_id=user_id, ban=ban)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
