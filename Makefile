@@ -20,7 +20,7 @@ install: $(STAMP)
 # DEBUG defaults on here so that no SECRET_KEY is needed on a fresh machine.
 # No permessage-deflate: it costs 1.5-2x the CPU per delivery (lair/workers.py).
 # No proxy headers: uvicorn would take the client address from X-Forwarded-For
-# of any local client; Django alone decides it (TRUSTED_PROXY_COUNT, lair/net.py).
+# of any local client; Django alone decides it (TRUSTED_PROXY_COUNT, lair/client_ip.py).
 # --ws-max-size: the server refuses frames over WS_MAX_FRAME_BYTES (close 1009)
 # before buffering them; uvicorn's own default is 16 MiB.
 run: $(STAMP)

@@ -91,6 +91,20 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
+    # Site roles belong to the user: rooms, messaging and the operator console
+    # all ask the user, so no app's permissions module is needed to read one.
+    @property
+    def is_site_admin(self) -> bool:
+        return self.is_authenticated and (self.role == User.Role.ADMIN or self.is_superuser)
+
+    @property
+    def is_site_moderator(self) -> bool:
+        return self.is_authenticated and self.role == User.Role.MODERATOR
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role == User.Role.GUEST
+
     @property
     def can_sign_in(self) -> bool:
         return self.is_active and not self.is_suspended

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from django.db.models import Case, IntegerField, Q, Value, When
 
-from accounts import presence
 from accounts.models import User, UserSettings
+from lair.errors import NotFound
+from lair.times import utc_iso
+from realtime import presence
 
 
 def search_users(*, query: str):
@@ -49,7 +49,7 @@ def profile_of(user: User) -> dict:
         "presence": presence.presence_of(user.pk),
         "status_text": user.status_text,
         "timezone": user.timezone,
-        "date_joined": user.date_joined.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "date_joined": utc_iso(user.date_joined),
     }
 
 
@@ -69,3 +69,14 @@ def shows_presence_of(user_id: int) -> bool:
     """``shows_presence`` by id, for the socket, which holds no settings row."""
     hidden = UserSettings.objects.filter(user_id=user_id, show_presence=False).exists()
     return not hidden
+
+
+def active_user(user_id: int, *, with_settings: bool = False) -> User:
+    """The active (not deleted) user ``user_id``, or NotFound: the one check of every path."""
+    users = User.objects.filter(pk=user_id, is_active=True)
+    if with_settings:
+        users = users.select_related("settings")
+    user = users.first()
+    if user is None:
+        raise NotFound("User not found.")
+    return user

@@ -5,9 +5,10 @@ import zoneinfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts import presence, selectors
+from accounts import selectors
 from accounts.models import User, UserSettings, username_validator
 from lair import fields, text
+from realtime import presence
 
 
 def presence_for(serializer: serializers.Serializer, user: User) -> str:

@@ -5,17 +5,18 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import presence, selectors, services
-from accounts.models import User, UserSettings
+from accounts import selectors, services
+from accounts.models import UserSettings
 from accounts.serializers import (
     AvatarUploadSerializer,
     MeSerializer,
     PublicUserSerializer,
     UserSettingsSerializer,
 )
-from lair.errors import NotFound, ValidationError
+from lair.errors import ValidationError
 from lair.pagination import LimitOffsetPagination
 from lair.schema import ERROR_RESPONSES
+from realtime import presence
 
 
 class ProfileView(APIView):
@@ -106,7 +107,5 @@ class UserDetailView(APIView):
         summary="A user's public profile",
     )
     def get(self, request, user_id: int):
-        user = User.objects.filter(pk=user_id, is_active=True).select_related("settings").first()
-        if user is None:
-            raise NotFound("User not found.")
+        user = selectors.active_user(user_id, with_settings=True)
         return Response(PublicUserSerializer(user).data)

@@ -23,16 +23,16 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
-from lair import realtime  # noqa: E402
 from lair.routing import websocket_urlpatterns  # noqa: E402
 from lair.ws_security import BrowserOriginValidator  # noqa: E402
 from messaging.consumers import SERVER_SEND  # noqa: E402
+from realtime import publish  # noqa: E402
 
 http_application = WSGIMiddleware(get_wsgi_application(), workers=settings.HTTP_THREADS)
 
 
 class BindServerLoop:
-    """Tell lair.realtime which loop serves the sockets (see bind_server_loop)."""
+    """Tell realtime.publish which loop serves the sockets (see bind_server_loop)."""
 
     def __init__(self, app):
         self.app = app
@@ -41,7 +41,7 @@ class BindServerLoop:
     async def __call__(self, scope, receive, send):
         loop = asyncio.get_running_loop()
         if loop is not self.bound:
-            realtime.bind_server_loop(loop)
+            publish.bind_server_loop(loop)
             self.bound = loop
         return await self.app(scope, receive, send)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import models
 from rest_framework import serializers
 
-from lair.routes import MAX_ID
+from lair.urlpaths import MAX_ID
 
 
 class CharField(serializers.CharField):

@@ -18,8 +18,8 @@ from django.conf import settings
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
+from lair.client_ip import client_ip
 from lair.errors import RateLimited
-from lair.net import client_ip
 
 logger = logging.getLogger(__name__)
 

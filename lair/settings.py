@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from lair.times import UTC_FORMAT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "lair",
+    "realtime",
     "accounts",
     "sessions_app",
     "rooms",
@@ -137,7 +140,7 @@ if REDIS_URL:
     }
     # "pubsub" (RedisPubSubChannelLayer, the default) or "core"
     # (RedisChannelLayer: lists per channel, capacity and expiry). Each process
-    # holds one subscription (messaging/fanout.py), so its channel sees every
+    # holds one subscription (realtime/fanout.py), so its channel sees every
     # event. Measured (benchmarks/RESULTS-ws.md): the same cost per delivery,
     # equal or more deliveries/s, and none of core's read-timeout failures;
     # both recover from a Redis restart (events missed meanwhile come from the
@@ -339,7 +342,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
+    "DATETIME_FORMAT": UTC_FORMAT,
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
@@ -371,7 +374,7 @@ SPECTACULAR_SETTINGS = {
         "HealthStatusEnum": ["ok", "unavailable"],
         "PresenceEnum": ["online", "away", "offline"],
     },
-    # lair.routes' <id:...> path converter: what it matches, so clients and
+    # lair.urlpaths' <id:...> path converter: what it matches, so clients and
     # fuzzers know the bound.
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},

@@ -7,8 +7,8 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from lair import views
 from lair.health import HealthView
-from lair.routes import both
 from lair.schema import SchemaView
+from lair.urlpaths import slash_optional
 from sessions_app.admin import ending_other_sessions
 from sessions_app.forms import AdminLoginForm
 
@@ -18,7 +18,7 @@ admin.site.login_form = AdminLoginForm
 admin.site.password_change = ending_other_sessions(admin.site.password_change)
 
 api_v1 = [
-    *both("health", HealthView.as_view(), name="health"),
+    *slash_optional("health", HealthView.as_view(), name="health"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("sessions_app.urls")),

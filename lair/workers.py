@@ -10,7 +10,7 @@ Proxy headers are off too: uvicorn would otherwise replace the client address
 with X-Forwarded-For from any peer in FORWARDED_ALLOW_IPS (127.0.0.1 by
 default), so a local client or a proxy that passes the header on could choose
 its own address and escape the per-IP limits. Django alone decides the client
-address (lair/net.py, TRUSTED_PROXY_COUNT).
+address (lair/client_ip.py, TRUSTED_PROXY_COUNT).
 
 Frames over WS_MAX_FRAME_BYTES are refused by the server itself (close 1009)
 before they are buffered: uvicorn's default would take 16 MiB from anyone,

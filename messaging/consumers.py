@@ -1,7 +1,7 @@
 """The WebSocket stream at /api/v1/ws/: authentication, room events, typing, presence, resume.
 
-Events reach sockets through this process's fan-out (messaging/fanout.py),
-already encoded (messaging/events.py): a consumer writes the text as it is.
+Events reach sockets through this process's fan-out (realtime/fanout.py),
+already encoded (realtime/log.py): a consumer writes the text as it is.
 A consumer has no channel of its own. Its handlers never touch the ORM
 directly, so dispatch skips Channels' per-message thread hop
 (``aclose_old_connections``); every database call goes through
@@ -26,15 +26,16 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from accounts import presence
 from accounts.models import User
 from accounts.selectors import shows_presence_of
 from lair import jsonparse
+from lair.client_ip import client_ip_of_scope
 from lair.errors import TokenInvalid
-from lair.net import client_ip_of_scope
-from lair.realtime import apublish
-from messaging import events
-from messaging.fanout import local_fanout
+from lair.times import utc_iso
+from messaging import selectors
+from realtime import log, presence, publish
+from realtime.fanout import local_fanout
+from realtime.publish import apublish
 from rooms.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -296,9 +297,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "type": "presence",
             "user_id": user_id,
             "status": presence.OFFLINE,
-            "last_seen": seen.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "last_seen": utc_iso(seen),
         }
-        await apublish(events.rooms_ephemeral(room_ids, frame))
+        await apublish(publish.rooms_ephemeral(room_ids, frame))
 
     # --- frames from the client ----------------------------------------------
 
@@ -439,7 +440,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "user": {"id": user.pk, "username": user.username, "display_name": user.display_name},
             "state": state,
         }
-        await apublish(events.room_ephemeral(room_id, frame))
+        await apublish(publish.room_ephemeral(room_id, frame))
 
     async def on_presence(self, frame):
         status = frame.get("status")
@@ -489,7 +490,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "status": status,
             "last_seen": last_seen,
         }
-        await apublish(events.rooms_ephemeral(self.rooms, frame))
+        await apublish(publish.rooms_ephemeral(self.rooms, frame))
 
     async def on_resume(self, frame):
         after = frame.get("after")
@@ -499,7 +500,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Live events wait until the replay is out (see deliver).
         self.held = []
         try:
-            if await database_sync_to_async(events.can_resume_from)(after):
+            if await database_sync_to_async(log.can_resume_from)(after):
                 await self.replay(after)
             else:
                 self.send_frame({"type": "resync_required"})
@@ -509,14 +510,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def replay(self, after: int):
         last, sent = after, 0
         while True:
-            batch = await database_sync_to_async(events.events_after)(
-                last, room_ids=sorted(self.rooms), user_id=self.user.pk, limit=RESUME_BATCH
+            batch = await database_sync_to_async(selectors.missed_events)(
+                self.user.pk, last, room_ids=sorted(self.rooms), limit=RESUME_BATCH
             )
             for event_id, _room_id, payload in batch:
                 last = event_id
                 if self.remember(event_id):
                     self.push(
-                        {"type": "websocket.send", "text": events.with_event_id(event_id, payload)}
+                        {"type": "websocket.send", "text": log.with_event_id(event_id, payload)}
                     )
                     sent += 1
                     if self.writer is not None:
@@ -653,7 +654,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- helpers ---------------------------------------------------------------
 
     def send_frame(self, frame: dict) -> None:
-        self.push({"type": "websocket.send", "text": events.encode(frame)})
+        self.push({"type": "websocket.send", "text": publish.encode(frame)})
 
     def send_error(self, code: str, message: str) -> None:
         self.send_frame({"type": "error", "code": code, "message": message})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.core.files.storage import default_storage
@@ -18,7 +17,9 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from lair.times import utc_iso
 from messaging.models import Mention, Message, Reaction
+from realtime import log
 from rooms.models import Membership, Room
 
 MESSAGE_COLUMNS = (
@@ -37,10 +38,7 @@ MESSAGE_COLUMNS = (
 )
 
 
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+iso = utc_iso
 
 
 def avatar_url(path: str | None) -> str | None:
@@ -323,3 +321,18 @@ def read_state(user: User, membership: Membership) -> dict:
 
 def thread_messages(root: Message):
     return Message.objects.filter(parent_id=root.pk)
+
+
+def missed_events(user_id: int, after: int, *, room_ids, limit: int):
+    """The durable events after ``after`` a resuming socket of the user may get, oldest first.
+
+    Only rooms the user is a member of now count, from their latest join on
+    (realtime.log.events_after), whatever rooms the socket still follows.
+    """
+    member_of = Membership.objects.filter(user_id=user_id, room_id__in=list(room_ids))
+    return log.events_after(
+        after,
+        member_room_ids=member_of.values_list("room_id", flat=True),
+        user_id=user_id,
+        limit=limit,
+    )

@@ -14,8 +14,9 @@ from django.utils import timezone
 from accounts.models import User
 from lair import ratelimit, text
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from messaging import events, selectors
+from messaging import selectors
 from messaging.models import Mention, Message, Reaction
+from realtime import log, publish
 from rooms import permissions
 from rooms.models import Membership
 from rooms.permissions import RoomAccess, require, room_access
@@ -147,7 +148,7 @@ def post_message(
             # Queries before the event: record() takes the event log's lock,
             # held until COMMIT.
             direct = _direct_recipients(actor, access)
-            events.record("message.created", room_id, message=payload)
+            log.record("message.created", room_id, message=payload)
             _notify(access, payload, mention_ids, direct)
     except IntegrityError:
         existing = _by_client_id(actor, client_id, room_id) if client_id else None
@@ -168,7 +169,7 @@ def _direct_recipients(actor: User, access: RoomAccess) -> list[int]:
 def _notify(access: RoomAccess, payload: dict, mention_ids: list[int], direct: list[int]) -> None:
     """Personal notifications, after commit: mentions, and every message of a direct room."""
     for user_id in mention_ids:
-        events.to_user(
+        publish.to_user(
             user_id,
             {
                 "type": "notification",
@@ -179,7 +180,7 @@ def _notify(access: RoomAccess, payload: dict, mention_ids: list[int], direct: l
         )
     for user_id in direct:
         if user_id not in mention_ids:
-            events.to_user(
+            publish.to_user(
                 user_id,
                 {
                     "type": "notification",
@@ -223,8 +224,8 @@ def edit_message(*, actor: User, message_id: int, content: str) -> Message:
     payload = selectors.message_dict(message, viewer_id=0)
     # The text before the edit leaves the log too; before record(), which
     # takes the log's lock until COMMIT.
-    events.redact_message(payload)
-    events.record("message.updated", message.room_id, message=payload)
+    log.redact_message(payload)
+    log.record("message.updated", message.room_id, message=payload)
     return message
 
 
@@ -253,14 +254,14 @@ def delete_message(*, actor: User, message_id: int) -> Message:
         )
     payload = selectors.message_dict(message, viewer_id=0)
     # No logged frame keeps the deleted text (resume would replay it).
-    events.redact_message(payload)
-    events.record("message.deleted", message.room_id, message=payload)
+    log.redact_message(payload)
+    log.record("message.deleted", message.room_id, message=payload)
     return message
 
 
 def _require_can_react(message: Message, access: RoomAccess) -> None:
     permissions.require_writable(access)
-    require(not permissions.is_guest(access.user), "Guests cannot react.")
+    require(not access.user.is_guest, "Guests cannot react.")
     require(access.is_member, "Join the room to react.")
     if message.is_deleted:
         raise Conflict("A deleted message cannot get reactions.")
@@ -394,7 +395,7 @@ def add_reaction(*, actor: User, message_id: int, emoji: str) -> tuple[Reaction,
             Message.objects.select_for_update().filter(pk=message.pk).first()
             _require_room_for_new_emoji(message, emoji)
             reaction = Reaction.objects.create(message=message, user=actor, emoji=emoji)
-            events.record(
+            log.record(
                 "reaction.added",
                 message.room_id,
                 message_id=message.pk,
@@ -437,7 +438,7 @@ def remove_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
     with transaction.atomic():
         deleted, _ = Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()
         if deleted:
-            events.record(
+            log.record(
                 "reaction.removed",
                 message.room_id,
                 message_id=message.pk,
@@ -454,7 +455,7 @@ def broadcast_system_message(*, actor: User, content: str) -> dict:
 
     Only site admins may; the announcement is not stored in any room.
     """
-    require(permissions.is_site_admin(actor), "Only site admins can broadcast.")
+    require(actor.is_site_admin, "Only site admins can broadcast.")
     content = validate_content(content)
     frame = {
         "type": "system",
@@ -462,5 +463,5 @@ def broadcast_system_message(*, actor: User, content: str) -> dict:
         "sent_by": {"id": actor.pk, "username": actor.username},
         "sent_at": selectors.iso(timezone.now()),
     }
-    events.to_everyone(frame)
+    publish.to_everyone(frame)
     return frame

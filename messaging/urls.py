@@ -1,16 +1,22 @@
 from django.urls import path
 
-from lair.routes import both
+from lair.urlpaths import slash_optional
 from messaging import views
 
 urlpatterns = [
-    *both("rooms", views.RoomCollectionView.as_view(), name="room-list"),
-    *both("rooms/<id:room_id>/messages", views.RoomMessagesView.as_view(), name="room-messages"),
-    *both("rooms/<id:room_id>/read", views.ReadView.as_view(), name="room-read"),
-    *both("messages/search", views.SearchView.as_view(), name="message-search"),
-    *both("messages/<id:message_id>", views.MessageDetailView.as_view(), name="message-detail"),
-    *both("messages/<id:message_id>/thread", views.ThreadView.as_view(), name="message-thread"),
-    *both(
+    *slash_optional("rooms", views.RoomCollectionView.as_view(), name="room-list"),
+    *slash_optional(
+        "rooms/<id:room_id>/messages", views.RoomMessagesView.as_view(), name="room-messages"
+    ),
+    *slash_optional("rooms/<id:room_id>/read", views.ReadView.as_view(), name="room-read"),
+    *slash_optional("messages/search", views.SearchView.as_view(), name="message-search"),
+    *slash_optional(
+        "messages/<id:message_id>", views.MessageDetailView.as_view(), name="message-detail"
+    ),
+    *slash_optional(
+        "messages/<id:message_id>/thread", views.ThreadView.as_view(), name="message-thread"
+    ),
+    *slash_optional(
         "messages/<id:message_id>/reactions",
         views.ReactionsView.as_view(),
         name="message-reactions",

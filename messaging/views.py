@@ -13,6 +13,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from accounts.models import User
+from lair.api import validated
 from lair.errors import ValidationError
 from lair.pagination import MAX_INTEGER, LimitOffsetPagination, clamp_limit, query_integer
 from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
@@ -31,7 +32,7 @@ from messaging.serializers import (
 from rooms import services as room_services
 from rooms.permissions import visible_room
 from rooms.serializers import RoomCreateSerializer, RoomListItemSerializer, RoomSerializer
-from rooms.views import parse, room_answer
+from rooms.views import room_answer
 
 LIMIT = OpenApiParameter("limit", int, description="1-100, default 50")
 # What _int_param accepts: the schema shows the bounds.
@@ -102,7 +103,7 @@ class RoomCollectionView(APIView):
         summary="Create a public or private room",
     )
     def post(self, request):
-        data = parse(RoomCreateSerializer, request.data)
+        data = validated(RoomCreateSerializer, request.data)
         room = room_services.create_room(actor=request.user, **data)
         return room_answer(request.user, room.pk, status.HTTP_201_CREATED)
 
@@ -140,7 +141,7 @@ class RoomMessagesView(APIView):
         summary="Post a message (201), or get the one a repeated client_id made (200)",
     )
     def post(self, request, room_id: int):
-        data = parse(MessagePostSerializer, request.data)
+        data = validated(MessagePostSerializer, request.data)
         message, created = services.post_message(
             actor=request.user,
             room_id=room_id,
@@ -165,7 +166,7 @@ class MessageDetailView(APIView):
         summary="Edit my message",
     )
     def patch(self, request, message_id: int):
-        data = parse(MessageEditSerializer, request.data)
+        data = validated(MessageEditSerializer, request.data)
         message = services.edit_message(
             actor=request.user, message_id=message_id, content=data["content"]
         )
@@ -215,7 +216,7 @@ class ReactionsView(APIView):
         summary="React to a message (the same emoji twice is one reaction)",
     )
     def post(self, request, message_id: int):
-        data = parse(ReactionSerializer, request.data)
+        data = validated(ReactionSerializer, request.data)
         reaction, created = services.add_reaction(
             actor=request.user, message_id=message_id, emoji=data["emoji"]
         )
@@ -246,7 +247,7 @@ class ReadView(APIView):
         summary="Move my read marker; answers my unread counts",
     )
     def post(self, request, room_id: int):
-        data = parse(ReadMarkerSerializer, request.data)
+        data = validated(ReadMarkerSerializer, request.data)
         membership = room_services.mark_read(
             actor=request.user, room_id=room_id, message_id=data["message_id"]
         )

@@ -12,12 +12,10 @@ class RoomQuerySet(models.QuerySet):
 
         Site admins read every room but direct ones they are not part of.
         """
-        from rooms.permissions import is_site_admin
-
         if not user.is_authenticated:
             return self.none()
         member_of = Q(memberships__user=user)
-        if is_site_admin(user):
+        if user.is_site_admin:
             return self.filter(~Q(type=Room.Type.DIRECT) | member_of).distinct()
         return self.filter(Q(type=Room.Type.PUBLIC) | Q(pk__in=_member_room_ids(user)))
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from accounts.models import User
 from lair.errors import NotFound, PermissionDenied
-from lair.lookups import JoinedLookup
+from lair.prepared_joins import JoinedLookup
 from rooms.models import Membership, Room, RoomBan
 
 ROLE_RANK = {
@@ -35,20 +35,8 @@ ROLE_RANK = {
 }
 
 
-def is_site_admin(user: User) -> bool:
-    return user.is_authenticated and (user.role == User.Role.ADMIN or user.is_superuser)
-
-
-def is_site_moderator(user: User) -> bool:
-    return user.is_authenticated and user.role == User.Role.MODERATOR
-
-
-def is_guest(user: User) -> bool:
-    return user.role == User.Role.GUEST
-
-
 def can_create_rooms(user: User) -> bool:
-    return not is_guest(user)
+    return not user.is_guest
 
 
 def require_can_create_rooms(user: User) -> None:
@@ -73,9 +61,9 @@ class RoomAccess:
         rank = ROLE_RANK.get(self.role, 0)
         if self.room.is_direct:
             return rank
-        if is_site_admin(self.user):
+        if self.user.is_site_admin:
             rank = ROLE_RANK[Membership.Role.OWNER]
-        elif is_site_moderator(self.user) and self.room.type == Room.Type.PUBLIC:
+        elif self.user.is_site_moderator and self.room.type == Room.Type.PUBLIC:
             rank = max(rank, ROLE_RANK[Membership.Role.MODERATOR])
         return rank
 
@@ -87,11 +75,11 @@ class RoomAccess:
     def can_see(self) -> bool:
         if self.is_member or self.room.type == Room.Type.PUBLIC:
             return True
-        return self.room.type == Room.Type.PRIVATE and is_site_admin(self.user)
+        return self.room.type == Room.Type.PRIVATE and self.user.is_site_admin
 
     @property
     def can_post(self) -> bool:
-        return self.is_member and not is_guest(self.user) and not self.room.is_archived
+        return self.is_member and not self.user.is_guest and not self.room.is_archived
 
     def at_least(self, role: str) -> bool:
         return self.rank >= ROLE_RANK[role]
@@ -108,11 +96,11 @@ class RoomAccess:
     def can_delete_room(self) -> bool:
         if self.room.is_direct:
             return False
-        return self.role == Membership.Role.OWNER or is_site_admin(self.user)
+        return self.role == Membership.Role.OWNER or self.user.is_site_admin
 
     @property
     def can_add_members(self) -> bool:
-        if self.room.is_direct or self.room.is_archived or is_guest(self.user):
+        if self.room.is_direct or self.room.is_archived or self.user.is_guest:
             return False
         if self.room.type == Room.Type.PRIVATE:
             return self.can_administer
@@ -179,7 +167,7 @@ def require_writable(access: RoomAccess) -> None:
 
 def require_can_post(access: RoomAccess) -> None:
     require_writable(access)
-    require(not is_guest(access.user), "Guests cannot post messages.")
+    require(not access.user.is_guest, "Guests cannot post messages.")
     require(access.is_member, "Join the room to post in it.")
 
 

@@ -11,20 +11,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import active_user
 from lair import text
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lair.ratelimit import limited_per_user
+from realtime import log, publish
 from rooms import permissions
 from rooms.models import Invitation, Membership, Room, RoomBan
 from rooms.permissions import ROLE_RANK, RoomAccess, require, visible_room
-
-
-def _events():
-    # Room changes are published through the one events module (messaging);
-    # imported late so that rooms stays importable without messaging loaded.
-    from messaging import events
-
-    return events
 
 
 def _public_user(user: User) -> dict:
@@ -45,7 +39,7 @@ def _room_payload(room: Room) -> dict:
 
 
 def _member_joined(membership: Membership, user: User) -> None:
-    _events().record(
+    log.record(
         "member.joined",
         membership.room_id,
         target_user_id=user.pk,
@@ -55,7 +49,7 @@ def _member_joined(membership: Membership, user: User) -> None:
 
 
 def _member_left(room_id: int, user: User, *, kicked_by: User | None = None) -> None:
-    _events().record(
+    log.record(
         "member.left",
         room_id,
         target_user_id=user.pk,
@@ -143,7 +137,7 @@ def update_room(*, actor: User, room_id: int, **changes) -> Room:
         fields.append("archived_at")
     if fields:
         room.save(update_fields=[*fields, "updated_at"])
-        _events().record("room.updated", room.pk, room=_room_payload(room))
+        log.record("room.updated", room.pk, room=_room_payload(room))
     return room
 
 
@@ -155,7 +149,7 @@ def delete_room(*, actor: User, room_id: int) -> None:
     room_id, payload = access.room.pk, {**_room_payload(access.room), "deleted": True}
     access.room.delete()
     # Last: record() takes the event log's lock, held until COMMIT.
-    _events().record("room.updated", room_id, room=payload, room_gone=True)
+    log.record("room.updated", room_id, room=payload, room_gone=True)
 
 
 def direct_key(a: int, b: int) -> str:
@@ -169,10 +163,8 @@ def get_or_create_direct_room(*, actor: User, user_id: int) -> tuple[Room, bool]
     The unique ``direct_key`` decides concurrent creations: the loser reads the
     winner's room. Returns ``(room, created)``.
     """
-    require(not permissions.is_guest(actor), "Guests cannot open direct conversations.")
-    other = User.objects.filter(pk=user_id, is_active=True).first()
-    if other is None:
-        raise NotFound("User not found.")
+    require(not actor.is_guest, "Guests cannot open direct conversations.")
+    other = active_user(user_id)
     if other.pk == actor.pk:
         raise ValidationError(
             "You cannot open a direct room with yourself.",
@@ -218,9 +210,7 @@ def add_member(*, actor: User, room_id: int, user_id: int) -> tuple[Membership, 
     """Add another user to a room (private rooms: room admin+)."""
     access = visible_room(actor, room_id)
     require(access.can_add_members, "You cannot add members to this room.")
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        raise NotFound("User not found.")
+    user = active_user(user_id)
     existing = Membership.objects.filter(room=access.room, user=user).first()
     if existing is not None:
         return existing, False
@@ -319,9 +309,7 @@ def invite(*, actor: User, room_id: int, user_id: int) -> tuple[Invitation, bool
     """
     access = visible_room(actor, room_id)
     require(_can_invite(access), "You cannot invite people to this room.")
-    invitee = User.objects.filter(pk=user_id, is_active=True).first()
-    if invitee is None:
-        raise NotFound("User not found.")
+    invitee = active_user(user_id)
     if Membership.objects.filter(room=access.room, user=invitee).exists():
         raise Conflict("This user is already a member of the room.")
     pending = Invitation.objects.filter(
@@ -343,10 +331,9 @@ def invite(*, actor: User, room_id: int, user_id: int) -> tuple[Invitation, bool
 def _notify_invitation(invitation: Invitation) -> None:
     from rooms.serializers import InvitationSerializer
 
-    events = _events()
     data = InvitationSerializer(invitation).data
-    events.to_user(invitation.invitee_id, {"type": "invitation", "invitation": data})
-    events.to_user(
+    publish.to_user(invitation.invitee_id, {"type": "invitation", "invitation": data})
+    publish.to_user(
         invitation.invitee_id,
         {
             "type": "notification",
@@ -403,5 +390,5 @@ def mark_read(*, actor: User, room_id: int, message_id: int) -> Membership:
     ).update(last_read_message_id=message_id)
     access.membership.refresh_from_db(fields=["last_read_message_id"])
     if moved:
-        _events().record("read", access.room.pk, user_id=actor.pk, message_id=message_id)
+        log.record("read", access.room.pk, user_id=actor.pk, message_id=message_id)
     return access.membership

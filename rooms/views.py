@@ -7,9 +7,10 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import presence
+from lair.api import validated
 from lair.pagination import LimitOffsetPagination, query_boolean
 from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
+from realtime import presence
 from rooms import selectors, services
 from rooms.permissions import visible_room
 from rooms.serializers import (
@@ -28,12 +29,6 @@ def room_answer(user, room_id: int, status_code: int = 200) -> Response:
     room = selectors.room_with_count(room_id)
     context = {"roles": selectors.roles_of(user, [room.pk])}
     return Response(RoomSerializer(room, context=context).data, status=status_code)
-
-
-def parse(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class RoomSearchView(APIView):
@@ -69,7 +64,7 @@ class RoomDetailView(APIView):
         summary="Change a room (room admin+); archived=true makes it read-only",
     )
     def patch(self, request, room_id: int):
-        changes = parse(RoomUpdateSerializer, request.data)
+        changes = validated(RoomUpdateSerializer, request.data)
         services.update_room(actor=request.user, room_id=room_id, **changes)
         return room_answer(request.user, room_id)
 
@@ -91,7 +86,7 @@ class DirectRoomView(APIView):
         summary="Get or create my direct room with a user",
     )
     def post(self, request):
-        data = parse(DirectRoomSerializer, request.data)
+        data = validated(DirectRoomSerializer, request.data)
         room, created = services.get_or_create_direct_room(
             actor=request.user, user_id=data["user_id"]
         )
@@ -123,7 +118,7 @@ class MemberListView(APIView):
         summary="Join a public room ({}), or add someone ({user_id})",
     )
     def post(self, request, room_id: int):
-        data = parse(MemberAddSerializer, request.data)
+        data = validated(MemberAddSerializer, request.data)
         if "user_id" in data and data["user_id"] != request.user.pk:
             membership, created = services.add_member(
                 actor=request.user, room_id=room_id, user_id=data["user_id"]
@@ -144,7 +139,7 @@ class MemberDetailView(APIView):
         summary="Change a member's room role (room admin+)",
     )
     def patch(self, request, room_id: int, user_id: int):
-        data = parse(MemberRoleSerializer, request.data)
+        data = validated(MemberRoleSerializer, request.data)
         membership = services.change_member_role(
             actor=request.user, room_id=room_id, user_id=user_id, role=data["role"]
         )
@@ -183,7 +178,7 @@ class RoomInvitationView(APIView):
         summary="Invite a user into a room",
     )
     def post(self, request, room_id: int):
-        data = parse(InvitationCreateSerializer, request.data)
+        data = validated(InvitationCreateSerializer, request.data)
         invitation, created = services.invite(
             actor=request.user, room_id=room_id, user_id=data["user_id"]
         )

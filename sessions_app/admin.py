@@ -5,7 +5,7 @@ from django.contrib.admin.utils import unquote
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from lair.realtime import close_user_sockets
+from realtime.publish import close_user_sockets
 from sessions_app import services
 from sessions_app.authentication import current_session_id
 from sessions_app.models import DeviceSession

@@ -9,9 +9,9 @@ from django.utils.crypto import constant_time_compare
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from lair.client_ip import client_ip
 from lair.errors import TokenInvalid, TokenInvalidAPIError
-from lair.lookups import JoinedLookup
-from lair.net import client_ip
+from lair.prepared_joins import JoinedLookup
 from sessions_app.models import DeviceSession
 from sessions_app.services import DEVICE_SESSION_KEY, touch_session
 from sessions_app.tokens import decode_access
@@ -23,7 +23,7 @@ def session_of_access_token(raw: str):
     """The live device session (with its user) of an access token, or TokenInvalid.
 
     One query: the session joined to its user, its SQL written once (the
-    hottest query of all: lair/lookups.py). Used by the REST API and the
+    hottest query of all: lair/prepared_joins.py). Used by the REST API and the
     WebSocket alike.
     """
     token = decode_access(raw)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 
+from lair.client_ip import client_ip
 from lair.errors import AuthenticationFailed, RateLimited
-from lair.net import client_ip
 from sessions_app import services
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 
-from lair.net import client_ip
+from lair.client_ip import client_ip
 from sessions_app.authentication import session_of_cookie
 from sessions_app.services import touch_session
 

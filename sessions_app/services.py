@@ -15,9 +15,9 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import User
 from lair import ratelimit, text
+from lair.client_ip import client_ip
 from lair.errors import AuthenticationFailed, NotFound, RateLimited, TokenInvalid
-from lair.net import client_ip
-from lair.realtime import close_user_sockets
+from realtime.publish import close_user_sockets
 from sessions_app.models import DeviceSession
 from sessions_app.tokens import TokenPair, decode_refresh, mint_pair
 

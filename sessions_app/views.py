@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 
 from accounts.serializers import LoginSerializer, PasswordChangeSerializer, RegisterSerializer
 from lair import ratelimit
+from lair.client_ip import client_ip
 from lair.errors import NotFound
-from lair.net import client_ip
 from lair.pagination import LimitOffsetPagination
 from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
 from sessions_app import services

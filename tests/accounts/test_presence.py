@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from accounts import presence
+from realtime import presence
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ uvicorn rewrites the client address from X-Forwarded-For when a request comes
 from an address it trusts (127.0.0.1 by default): a client on the same host,
 or behind a proxy that passes the header on, could then pick its own address
 and escape every per-IP limit. The servers run with proxy headers off and
-Django alone decides (lair/net.py, TRUSTED_PROXY_COUNT). Each test starts the
+Django alone decides (lair/client_ip.py, TRUSTED_PROXY_COUNT). Each test starts the
 server exactly as it is run: the uvicorn command of `make run` and the
 gunicorn worker of the Dockerfile.
 """

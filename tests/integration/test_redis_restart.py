@@ -20,7 +20,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from messaging.models import Event
+from realtime.models import Event
 from tests.integration.test_two_processes import (
     Api,
     free_port,

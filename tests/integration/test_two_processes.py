@@ -22,7 +22,7 @@ import websockets
 from django.conf import settings
 from django.db import connection
 
-from messaging.models import Event
+from realtime.models import Event
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from messaging.models import Event
+from realtime.models import Event
 from tests.messaging.conftest import API, client_for, posted
 
 

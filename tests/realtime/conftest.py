@@ -18,8 +18,8 @@ from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 
-from lair import realtime
 from lair.asgi import application
+from realtime import publish
 from sessions_app.services import open_session
 from tests.factories import UserFactory
 from tests.helpers import client_for
@@ -63,9 +63,9 @@ def server_loop():
     # receive() from a second event loop on one instance.
     channel_layers.backends.clear()
     loop = ServerLoop()
-    realtime.bind_server_loop(loop.loop)
+    publish.bind_server_loop(loop.loop)
     yield loop
-    realtime.bind_server_loop(None)
+    publish.bind_server_loop(None)
     loop.stop()
 
 

@@ -12,9 +12,9 @@ import time
 import pytest
 
 from lair.asgi import KeepServerSend, application
-from messaging import fanout as fanout_module
 from messaging.consumers import SERVER_SEND
-from messaging.fanout import Fanout
+from realtime import fanout as fanout_module
+from realtime.fanout import Fanout
 from tests.realtime.conftest import post
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,7 +103,7 @@ def test_a_write_blocked_too_long_closes_the_socket(connect_as, alice, bob, room
 
 
 def test_a_replay_keeps_the_pace_of_a_slow_client(connect_as, alice, bob, room, gate, settings):
-    from messaging import events
+    from realtime import log as events
 
     settings.WS_SEND_BACKLOG = 2
     after = events.latest_event_id()
@@ -120,7 +120,7 @@ def test_a_replay_keeps_the_pace_of_a_slow_client(connect_as, alice, bob, room, 
 
 def test_live_events_wait_for_a_resume_replay(connect_as, alice, bob, room, gate, settings):
     """A client that keeps the highest event_id it saw can drop mid-replay and lose nothing."""
-    from messaging import events
+    from realtime import log as events
 
     after = events.latest_event_id()
     for n in range(6):
@@ -191,7 +191,7 @@ def test_a_large_fan_out_yields_to_the_loop_and_shares_one_message(monkeypatch):
 
 
 def test_a_closed_socket_leaves_nothing_behind_in_the_fan_out(connect_as, alice, bob, room):
-    from messaging.fanout import local_fanout
+    from realtime.fanout import local_fanout
 
     stays, _ = connect_as(alice)
     leaves, _ = connect_as(bob)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from lair.realtime import publish_now
-from messaging import events
-from messaging.models import Event
+from realtime import log as events
+from realtime.models import Event
+from realtime.publish import publish_now
 from tests.realtime.conftest import post
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.db.models import Min
 
-from messaging.models import Event
+from realtime.models import Event
 from tests.factories import UserFactory
 from tests.realtime.conftest import client_for, post
 

@@ -353,7 +353,7 @@ def test_a_second_socket_keeps_the_user_online(connect_as, alice, bob, room, set
 def test_each_process_refreshes_the_presence_of_all_its_users_at_once(
     connect_as, alice, bob, room, monkeypatch
 ):
-    from accounts import presence
+    from realtime import presence
 
     monkeypatch.setattr(presence, "SOCKETS_TTL", 1)  # refreshed every 0.25 s
     refreshed = []
@@ -418,8 +418,8 @@ def test_resume_past_the_retention_asks_for_a_resync(connect_as, alice, bob, roo
 
     from django.utils import timezone
 
-    from messaging.events import prune_event_log
-    from messaging.models import Event
+    from realtime.log import prune_event_log
+    from realtime.models import Event
 
     first = post(alice, room["id"], "old news")
     post(alice, room["id"], "newer")
@@ -453,7 +453,7 @@ def test_prune_command_deletes_events_past_retention(alice, room, settings):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from messaging.models import Event
+    from realtime.models import Event
 
     post(alice, room["id"], "x")
     Event.objects.update(

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from messaging.events import prune_event_log, retention
+from realtime.log import prune_event_log, retention
 
 
 class Command(BaseCommand):

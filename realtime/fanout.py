@@ -1,6 +1,6 @@
 """Process-local fan-out: one channel-layer subscription per server process.
 
-Each process subscribes once to lair.realtime.EVENTS_GROUP and keeps, in
+Each process subscribes once to realtime.publish.EVENTS_GROUP and keeps, in
 memory, which of its own sockets follow which room and belong to which
 user. An event arrives once per process and is written straight to the
 local sockets concerned, its text encoded once by the publisher. Stock
@@ -42,9 +42,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connections
 
-from accounts import presence
-from lair.realtime import EVENTS_GROUP
-from messaging import events
+from realtime import log, presence
+from realtime.publish import EVENTS_GROUP
 
 if TYPE_CHECKING:
     from messaging.consumers import ChatConsumer
@@ -183,7 +182,7 @@ class Fanout:
                 logger.warning("events up to %s were not broadcast; read from the log", seen_in_log)
                 self.fill_gap_soon(0)
             try:
-                seen_in_log = await database_sync_to_async(events.latest_event_id)()
+                seen_in_log = await database_sync_to_async(log.latest_event_id)()
             except Exception:
                 logger.exception("could not read the event log")
 
@@ -197,7 +196,7 @@ class Fanout:
         # (they come from history or resume): the log order starts past them.
         if self.delivered_upto is None:  # a restarted listener keeps its place
             try:
-                self.delivered_upto = await database_sync_to_async(events.latest_event_id)()
+                self.delivered_upto = await database_sync_to_async(log.latest_event_id)()
             except Exception:
                 logger.exception("could not read the event log; ordering starts at the next event")
         self.subscribed.set()
@@ -370,7 +369,7 @@ class Fanout:
 def _read_gap(after: int, upto: int | None) -> list[dict]:
     """The log past ``after``, read in a pool thread that keeps no connection open."""
     try:
-        return events.logged_messages(after, upto, limit=GAP_BATCH)
+        return log.logged_messages(after, upto, limit=GAP_BATCH)
     finally:
         connections.close_all()  # this thread's only; gaps are rare
 

@@ -2,7 +2,7 @@
 
 Each open socket counts once in ``presence:sockets:<user id>``; the count has
 a time-to-live that each server process refreshes for the users it holds
-sockets of (messaging/fanout.py, all of them in one round trip), so a
+sockets of (realtime/fanout.py, all of them in one round trip), so a
 crashed process cannot keep a user online forever. ``away`` is what the
 client says; ``offline`` is no socket.
 """

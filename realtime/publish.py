@@ -1,14 +1,14 @@
 """Transport of real-time messages to the server processes, for every app.
 
 Every message goes to one channel-layer group, EVENTS_GROUP, which has one
-member per server process (messaging/fanout.py); each process hands it to
+member per server process (realtime/fanout.py); each process hands it to
 its own sockets. A room of 1,000 members therefore costs one channel-layer
 message per process, not 1,000. Messages carry their routing (room_id,
 user_id) and the frame text, encoded once by the publisher.
 
-Low-level apps (sessions, accounts) reach a user's sockets through here
-without depending on messaging. Sends happen after the transaction
-commits: nothing is broadcast that was not stored.
+Every app reaches sockets through here (durable room events through
+realtime/log.py); a frame is encoded once, for every socket. Sends happen
+after the transaction commits: nothing is broadcast that was not stored.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -82,3 +83,32 @@ def close_user_sockets(user_id: int, *, session_id: int | None = None, reason: s
     publish(
         {"type": "sockets.close", "user_id": user_id, "session_id": session_id, "reason": reason}
     )
+
+
+def encode(frame: dict) -> str:
+    return orjson.dumps(frame).decode()
+
+
+def to_user(user_id: int, frame: dict) -> None:
+    """An ephemeral frame (notification, invitation) to the user's sockets, after commit."""
+    publish({"type": "user.event", "user_id": user_id, "text": encode(frame)})
+
+
+def room_ephemeral(room_id: int, frame: dict) -> dict:
+    """The message for an ephemeral frame (typing, presence) to a room's sockets."""
+    return {"type": "room.ephemeral", "room_id": room_id, "text": encode(frame)}
+
+
+def rooms_ephemeral(room_ids, frame: dict) -> dict:
+    """The message for an ephemeral frame to the sockets of several rooms, each once.
+
+    A presence change concerns every room of the user; one message naming
+    them all lets each process write it once per socket, not once per room
+    the socket shares with the user.
+    """
+    return {"type": "rooms.ephemeral", "room_ids": sorted(room_ids), "text": encode(frame)}
+
+
+def to_everyone(frame: dict) -> None:
+    """An ephemeral frame to every connected socket (operator broadcasts)."""
+    publish({"type": "everyone.event", "text": encode(frame)})

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from lair.lookups import JoinedLookup
+from lair.prepared_joins import JoinedLookup
 from rooms.models import Membership
 from sessions_app.models import DeviceSession
 from tests.factories import DeviceSessionFactory, UserFactory

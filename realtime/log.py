@@ -1,7 +1,7 @@
-"""Real-time events: every frame a socket receives is built and published here.
+"""The durable event log: append, replay, redact and prune the room events sockets receive.
 
 Durable room events (message.*, reaction.*, read, room.updated, member.*)
-are appended to the event log (messaging.Event) inside the transaction of
+are appended to the event log (realtime.Event) inside the transaction of
 the change, then broadcast to the room's group once it commits. The frame is
 encoded once per event, here; consumers relay the text untouched.
 
@@ -19,7 +19,7 @@ Publish order: commits are ordered, but the broadcasts after them race
 (another thread, another process). A socket that got 8 before 7 and then
 dropped would resume "after 8" and lose 7. So each published event names its
 predecessor in the log (``previous``), and every process's fan-out
-(messaging/fanout.py) delivers in that order: it holds an event whose
+(realtime/fanout.py) delivers in that order: it holds an event whose
 predecessor it has not delivered yet, briefly, then reads the gap from the
 log. A publisher never waits for another event's broadcast.
 """
@@ -35,9 +35,8 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from lair.realtime import publish, publish_now
-from messaging.models import Event
-from rooms.models import Membership
+from realtime.models import Event
+from realtime.publish import encode, publish_now
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +55,6 @@ DURABLE_TYPES = frozenset(
         "member.left",
     }
 )
-
-
-def encode(frame: dict) -> str:
-    return orjson.dumps(frame).decode()
 
 
 def with_event_id(event_id: int, payload: str) -> str:
@@ -224,48 +219,20 @@ def logged_messages(after: int, upto: int | None, *, limit: int) -> list[dict]:
     return messages
 
 
-def to_user(user_id: int, frame: dict) -> None:
-    """An ephemeral frame (notification, invitation) to the user's sockets, after commit."""
-    publish({"type": "user.event", "user_id": user_id, "text": encode(frame)})
-
-
-def room_ephemeral(room_id: int, frame: dict) -> dict:
-    """The message for an ephemeral frame (typing, presence) to a room's sockets."""
-    return {"type": "room.ephemeral", "room_id": room_id, "text": encode(frame)}
-
-
-def rooms_ephemeral(room_ids, frame: dict) -> dict:
-    """The message for an ephemeral frame to the sockets of several rooms, each once.
-
-    A presence change concerns every room of the user; one message naming
-    them all lets each process write it once per socket, not once per room
-    the socket shares with the user.
-    """
-    return {"type": "rooms.ephemeral", "room_ids": sorted(room_ids), "text": encode(frame)}
-
-
-def to_everyone(frame: dict) -> None:
-    """An ephemeral frame to every connected socket (operator broadcasts)."""
-    publish({"type": "everyone.event", "text": encode(frame)})
-
-
 def retention() -> timedelta:
     return timedelta(days=settings.EVENT_LOG_RETENTION_DAYS)
 
 
-def events_after(after: int, *, room_ids, user_id: int, limit: int):
+def events_after(after: int, *, member_room_ids, user_id: int, limit: int):
     """Durable events after ``after`` for these rooms (and about this user), oldest first.
 
-    A member gets a room's events only from their (latest) join on, and none
-    of a room they no longer belong to, whatever rooms the socket still
-    follows: the membership is read here. Events about the user themselves
-    (their own joins and removals) always come.
+    ``member_room_ids`` are the rooms the user is a member of now (the caller
+    reads the membership): a member gets a room's events only from their
+    (latest) join on, and none of a room they no longer belong to, whatever
+    rooms the socket still follows. Events about the user themselves (their
+    own joins and removals) always come.
     """
-    member_of = set(
-        Membership.objects.filter(user_id=user_id, room_id__in=list(room_ids)).values_list(
-            "room_id", flat=True
-        )
-    )
+    member_of = set(member_room_ids)
     # The join event of each membership newer than ``after``: the room's events
     # before it are not this member's. Read through event_target_idx.
     joined = dict(
