@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import sys
 import time
@@ -38,8 +37,10 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common
-from common import API, BenchmarkError, Budget
+from lib import loadgen
+from lib.cpu import CpuMeter
+from lib.loadgen import API, BenchmarkError, Budget
+from lib.loopback import check_loopback
 
 SCENARIOS = ("login", "refresh", "get")
 MAX_DURATION_S = 600.0
@@ -52,7 +53,7 @@ MAX_RELOGINS_PER_WORKER = 20
 
 
 @dataclass
-class Result(common.Result):
+class Result(loadgen.Result):
     server_cpu_s: float | None = None
 
     def extra_summary(self, count: int) -> dict:
@@ -72,23 +73,7 @@ class Result(common.Result):
 
 def process_tree_cpu_s(roots: list[int]) -> float | None:
     """User + system CPU seconds of ``roots`` and all their descendants (Linux /proc)."""
-    if not roots:
-        return None
-    tick = os.sysconf("SC_CLK_TCK")
-    stats = {}
-    for pid in common.proc_pids():
-        try:
-            stats[pid] = common.proc_stat(pid)
-        except OSError:
-            continue
-    tree, frontier = set(), [pid for pid in roots if pid in stats]
-    while frontier:
-        pid = frontier.pop()
-        if pid in tree:
-            continue
-        tree.add(pid)
-        frontier.extend(child for child, (ppid, _) in stats.items() if ppid == pid)
-    return sum(stats[pid][1] for pid in tree) / tick
+    return CpuMeter(roots).server_seconds()
 
 
 def _what(response: httpx.Response) -> str:
@@ -114,7 +99,7 @@ async def register_users(client: httpx.AsyncClient, count: int, password: str) -
 
 
 @dataclass
-class Worker(common.SignsInAgain):
+class Worker(loadgen.SignsInAgain):
     """One concurrent worker: its own connection and, for refresh and get, its own session."""
 
     max_relogins = MAX_RELOGINS_PER_WORKER
@@ -127,7 +112,7 @@ class Worker(common.SignsInAgain):
     relogins: int = 0
 
     async def sign_in(self) -> None:
-        tokens = await common.login(self.client, self.username, self.password)
+        tokens = await loadgen.login(self.client, self.username, self.password)
         self.access, self.refresh = tokens["access"], tokens["refresh"]
 
 
@@ -181,11 +166,11 @@ async def run_scenario(
 ) -> dict:
     step, needs_session = STEPS[name], name in NEEDS_SESSION
     workers = [
-        Worker(common.new_client(base_url, USER_AGENT), usernames[i % len(usernames)], password)
+        Worker(loadgen.new_client(base_url, USER_AGENT), usernames[i % len(usernames)], password)
         for i in range(concurrency)
     ]
     # Workers, setup logins, the warm-up and the last in-flight requests are all bounded.
-    limit = duration + warmup + common.REQUEST_TIMEOUT_S * 2 + 120
+    limit = duration + warmup + loadgen.REQUEST_TIMEOUT_S * 2 + 120
 
     async def measure() -> Result:
         if needs_session:
@@ -212,11 +197,11 @@ async def run_scenario(
 
 
 async def main_async(args: argparse.Namespace) -> dict:
-    base_url = common.check_loopback(args.url)
+    base_url = check_loopback(args.url)
     password = args.password or f"Bench-{secrets.token_urlsafe(12)}"
     scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
-    async with common.new_client(base_url, USER_AGENT) as client:
-        health = await common.get_health(client, base_url)
+    async with loadgen.new_client(base_url, USER_AGENT) as client:
+        health = await loadgen.get_health(client, base_url)
         if health.status_code >= 500:
             # Reachable but a dependency check failed (e.g. Redis); registration will tell.
             print(f"warning: health check answered HTTP {health.status_code}", file=sys.stderr)
@@ -301,7 +286,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    return common.run_report(main_async(args), args.json)
+    return loadgen.run_report(main_async(args), args.json)
 
 
 if __name__ == "__main__":

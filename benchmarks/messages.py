@@ -46,14 +46,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common
 import seed_messages
-from common import API, BenchmarkError, Budget
+from lib import loadgen
+from lib.cpu import CpuMeter, machine_ticks
+from lib.dburl import parse_database_url
+from lib.loadgen import API, BenchmarkError, Budget
+from lib.loopback import check_loopback
 
 READ_SCENARIOS = ("history_latest", "history_deep", "search_rare", "search_common")
 SCENARIOS = (*READ_SCENARIOS, "post")
@@ -65,13 +67,13 @@ LOGIN_PARALLELISM = 4
 USER_AGENT = "lair-bench-messages/1"
 
 
-class Result(common.Result):
+class Result(loadgen.Result):
     ms_digits = 1
     elapsed_digits = 2
 
 
 @dataclass
-class Worker(common.SignsInAgain):
+class Worker(loadgen.SignsInAgain):
     """One concurrent client: its own connection and its own signed-in user.
 
     ``recover()`` signs in again after a 401.
@@ -91,7 +93,7 @@ class Worker(common.SignsInAgain):
         return {"Authorization": f"Bearer {self.access}"}
 
     async def sign_in(self) -> None:
-        self.access = (await common.login(self.client, self.username, self.password))["access"]
+        self.access = (await loadgen.login(self.client, self.username, self.password))["access"]
 
 
 @dataclass
@@ -167,90 +169,6 @@ async def drive(w: Worker, step, target: Target, budget: Budget, result: Result)
             return
 
 
-class CpuMeter:
-    """CPU seconds used during a run, read from /proc (Linux): by the server processes
-    (--server-pid, children included), by the database's backends (PostgreSQL processes
-    whose command line names the database), by this client, and by the whole machine.
-    ``other`` is what the rest of the machine used: another benchmark or test suite
-    running at the same time shows up there and makes the run's numbers suspect.
-    """
-
-    def __init__(self, server_pids: list[int], db_name: str | None):
-        self.server_pids = server_pids
-        self.db_name = db_name
-        self.enabled = Path("/proc/stat").exists()
-        self.tick = os.sysconf("SC_CLK_TCK") if self.enabled else 100
-
-    @staticmethod
-    def _machine() -> tuple[int, int]:
-        with open("/proc/stat") as f:
-            values = [int(v) for v in f.readline().split()[1:]]
-        return sum(values), values[3] + values[4]  # all, idle + iowait
-
-    def _processes(self) -> tuple[dict[int, int], dict[int, int]]:
-        """CPU ticks per pid of the server process trees and of the database backends."""
-        parents: dict[int, int] = {}
-        ticks: dict[int, int] = {}
-        db: dict[int, int] = {}
-        db_tag = f" {self.db_name} ".encode() if self.db_name else b""
-        for pid in common.proc_pids():
-            try:
-                parent, used = common.proc_stat(pid)
-                cmdline = b""
-                if db_tag:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        cmdline = f.read()
-            except OSError:
-                continue
-            parents[pid], ticks[pid] = parent, used
-            if db_tag and cmdline.startswith(b"postgres:") and db_tag in cmdline:
-                db[pid] = used
-        server: dict[int, int] = {}
-        for pid, used in ticks.items():
-            walk, depth = pid, 0
-            while walk and depth < 8:
-                if walk in self.server_pids:
-                    server[pid] = used
-                    break
-                walk, depth = parents.get(walk, 0), depth + 1
-        return server, db
-
-    @staticmethod
-    def _delta(before: dict[int, int], after: dict[int, int]) -> int:
-        """Ticks used in between by the processes alive at the end (a new one: all of its)."""
-        return sum(used - before.get(pid, 0) for pid, used in after.items())
-
-    def snapshot(self) -> tuple | None:
-        if not self.enabled:
-            return None
-        times = os.times()
-        return (time.perf_counter(), self._machine(), self._processes(), times.user + times.system)
-
-    def report(self, before: tuple | None, after: tuple | None, requests: int) -> dict:
-        if not before or not after:
-            return {}
-        wall = after[0] - before[0]
-        (all0, idle0), (all1, idle1) = before[1], after[1]
-        cores = os.cpu_count() or 1
-        machine_busy = ((all1 - all0) - (idle1 - idle0)) / self.tick / wall  # in cores
-        server = self._delta(before[2][0], after[2][0]) / self.tick
-        db = self._delta(before[2][1], after[2][1]) / self.tick
-        client = after[3] - before[3]
-        other = max(0.0, machine_busy - (server + db + client) / wall)
-        out = {
-            "machine_busy_pct": round(100 * machine_busy / cores, 1),
-            "client_cpu_pct": round(100 * client / wall, 1),
-            "other_cpu_pct": round(100 * other, 1),
-        }
-        if self.server_pids:
-            out["server_cpu_pct"] = round(100 * server / wall, 1)
-            out["server_cpu_ms_per_req"] = round(1000 * server / requests, 2) if requests else None
-        if self.db_name:
-            out["db_cpu_pct"] = round(100 * db / wall, 1)
-            out["db_cpu_ms_per_req"] = round(1000 * db / requests, 2) if requests else None
-        return out
-
-
 async def wait_for_quiet(max_wait: float, threshold_pct: float) -> dict:
     """Wait (at most ``max_wait`` s) until the machine is idle enough to measure.
 
@@ -262,9 +180,9 @@ async def wait_for_quiet(max_wait: float, threshold_pct: float) -> dict:
     started = time.perf_counter()
     busy = 100.0
     while True:
-        a = CpuMeter._machine()
+        a = machine_ticks()
         await asyncio.sleep(1.0)
-        b = CpuMeter._machine()
+        b = machine_ticks()
         total = b[0] - a[0]
         busy = 100.0 * (total - (b[1] - a[1])) / total if total else 0.0
         waited = time.perf_counter() - started
@@ -276,7 +194,7 @@ async def run_scenario(
     name: str, workers: list[Worker], target: Target, duration: float, args, meter: CpuMeter
 ) -> dict:
     step = STEPS[name]
-    limit = duration + args.warmup + common.REQUEST_TIMEOUT_S * 2 + 60
+    limit = duration + args.warmup + loadgen.REQUEST_TIMEOUT_S * 2 + 60
 
     async def measure() -> Result:
         quiet.update(await wait_for_quiet(args.quiet_wait, args.quiet_threshold))
@@ -310,7 +228,7 @@ async def make_workers(
 ) -> list[Worker]:
     workers = [
         Worker(
-            common.new_client(base_url, USER_AGENT),
+            loadgen.new_client(base_url, USER_AGENT),
             usernames[i % len(usernames)],
             password,
             random.Random(i),
@@ -336,9 +254,9 @@ async def close_workers(workers: list[Worker]) -> None:
 
 
 async def main_async(args, info: dict) -> dict:
-    base_url = common.check_loopback(args.url)
-    async with common.new_client(base_url, USER_AGENT) as client:
-        health = await common.get_health(client, base_url)
+    base_url = check_loopback(args.url)
+    async with loadgen.new_client(base_url, USER_AGENT) as client:
+        health = await loadgen.get_health(client, base_url)
         if health.status_code >= 500:
             raise BenchmarkError(f"health check: HTTP {health.status_code}")
     usernames = [f"{seed_messages.USER_PREFIX}{i:02d}" for i in range(info["users"])]
@@ -356,10 +274,7 @@ async def main_async(args, info: dict) -> dict:
         "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
         "results": [],
     }
-    db_name = None
-    if info["vendor"] == "postgresql":
-        db_name = urlsplit(args.database_url).path.lstrip("/") or None
-    meter = CpuMeter(args.server_pid, db_name)
+    meter = CpuMeter(args.server_pid, parse_database_url(args.database_url).name)
     plan = [
         (name, c, args.read_duration)
         for name in READ_SCENARIOS
@@ -528,12 +443,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # Seeding sets Django up (for the password hash), whose LOGGING sends INFO to the
-    # console: httpx would then log every request, at the load generator's expense.
+    # Any logging set up at INFO (by an importer of this module) would log every request
+    # of httpx, at the load generator's expense.
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     if not args.seed_only:
-        common.check_loopback(args.url)  # refuse early, before any seeding
+        check_loopback(args.url)  # refuse early, before any seeding
     log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
     if args.seed:
         log(f"seeding {args.messages:,} messages, {args.users} users ...")
@@ -557,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps({"seed": info}, indent=2))
         return 0
-    return common.run_report(main_async(args, info), args.json)
+    return loadgen.run_report(main_async(args, info), args.json)
 
 
 if __name__ == "__main__":

@@ -1,21 +1,23 @@
 """Seed a Lair Chat database with one public room of N messages, fast, for benchmarks/messages.py.
 
 Writes straight into the database of the server under test (a freshly migrated one: the
-messages table must be empty), with bulk SQL instead of the ORM:
+messages table must be empty), with bulk SQL instead of the ORM, through benchmarks/lib/seed.py
+(which checks its columns against the migrated tables first):
 
 - SQLite: one transaction, ``PRAGMA synchronous=OFF``, ``executemany``. The FTS5 insert
-  trigger is dropped for the bulk insert and re-created exactly as migration
-  messaging/0002 defines it, then the FTS index is rebuilt in one pass ('rebuild'),
-  which is several times faster than 1,000,000 trigger calls. Then ``ANALYZE``.
+  trigger is dropped for the bulk insert and re-created from its own definition (read from
+  sqlite_master), then the FTS index is rebuilt in one pass ('rebuild'), which is several
+  times faster than 1,000,000 trigger calls. Then ``ANALYZE``.
 - PostgreSQL: ``COPY ... FROM STDIN`` through psycopg (the stored generated tsvector
   column is computed by PostgreSQL during the COPY). The GIN index is dropped for the
-  load and re-created exactly as migration messaging/0002 defines it (one sorted build
-  instead of 1,000,000 pending-list insertions). Then ``VACUUM ANALYZE``.
+  load and re-created from its own definition (read from pg_indexes): one sorted build
+  instead of 1,000,000 pending-list insertions. Then ``VACUUM ANALYZE``.
 
 What it creates:
 
-- ``users`` users ``msgbench_00`` .. with one real Argon2 hash (Django's make_password
-  with the project's hasher, computed once and shared), each with default settings;
+- ``users`` users ``msgbench_00`` .. with one real Argon2id hash (computed once and
+  shared, with the server's ARGON2_* parameters, --argon2 to change), each with default
+  settings;
 - one public room ``msgbench-room`` with all of them as members (the first is owner);
 - ``messages`` messages, ids increasing, ``created_at`` increasing over the year before
   now, authors drawn among the first ``authors`` users, text of 2-60 words drawn from a
@@ -29,18 +31,19 @@ Usable alone:  .venv/bin/python benchmarks/seed_messages.py --database-url sqlit
 from __future__ import annotations
 
 import argparse
-import ipaddress
-import os
 import random
-import socket
-import sqlite3
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lib import passwords
+from lib.dburl import Database, parse_database_url
+from lib.seed import Seeder
+
+FTS_INSERT_TRIGGER = "messaging_message_fts_insert"
+PG_SEARCH_INDEX = "messaging_message_search_idx"
 
 ROOM_NAME = "msgbench-room"
 USER_PREFIX = "msgbench_"
@@ -146,86 +149,122 @@ def generate(count: int, authors: list[int], start: datetime, end: datetime):
         yield content, at, authors[rng.randrange(len(authors))]
 
 
-# --- database URLs -----------------------------------------------------------
-
-
-def parse_database_url(url: str) -> tuple[str, str]:
-    """``sqlite:////abs/path`` -> ("sqlite", path); ``postgres(ql)://...`` -> ("postgresql", url).
-
-    PostgreSQL must be on loopback: the benchmark never writes to a remote database.
-    """
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        path = unquote(parts.path)
-        if path.startswith("//"):
-            path = path[1:]
-        elif path.startswith("/"):
-            path = path[1:] or path
-        if not path or path == ":memory:":
-            raise SystemExit("--database-url sqlite needs a file path: sqlite:////tmp/x.sqlite3")
-        return "sqlite", path
-    if parts.scheme in ("postgres", "postgresql", "pgsql"):
-        host = parts.hostname or "localhost"
-        if not host.startswith("/"):
-            try:
-                infos = socket.getaddrinfo(host, parts.port or 5432, proto=socket.IPPROTO_TCP)
-            except socket.gaierror as exc:
-                raise SystemExit(f"cannot resolve database host {host!r}: {exc}") from exc
-            if not all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos):
-                raise SystemExit(f"refusing non-loopback database host {host!r}")
-        dbname = parts.path.lstrip("/")
-        if dbname == "test" or dbname.startswith("test_"):
-            raise SystemExit(f"refusing database {dbname!r}: test databases belong to the tests")
-        return "postgresql", "postgresql://" + url.split("://", 1)[1]
-    raise SystemExit(f"unsupported --database-url scheme {parts.scheme!r}")
-
-
-def password_hash(password: str, database_url: str) -> str:
-    """One real hash with the project's first hasher (Argon2id), as the server will verify it."""
-    sys.path.insert(0, str(REPO))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lair.settings")
-    os.environ.setdefault("DATABASE_URL", database_url)
-    os.environ.setdefault("SECRET_KEY", "benchmark-seeding-only-" + "x" * 40)
-    import django
-
-    django.setup()
-    from django.contrib.auth.hashers import make_password
-
-    return make_password(password)
-
-
 # --- seeding -----------------------------------------------------------------
 
 
-def _user_rows(users: int, password: str, now: datetime) -> list[tuple]:
-    return [
-        (
-            password,
-            f"{USER_PREFIX}{i:02d}",
-            f"{USER_PREFIX}{i:02d}@example.test",
-            f"Bench User {i}",
-            now,
-        )
-        for i in range(users)
-    ]
-
-
-SQLITE_FTS_INSERT_TRIGGER = (
-    "CREATE TRIGGER messaging_message_fts_insert AFTER INSERT ON messaging_message BEGIN "
-    "INSERT INTO messaging_message_fts(rowid, content) VALUES (new.id, new.content); END"
-)
-PG_GIN_INDEX = (
-    "CREATE INDEX messaging_message_search_idx ON messaging_message USING GIN (search_vector)"
-)
-
-
-def _summary(db, placeholder: str, room_id: int, marks: tuple) -> dict:
-    """The seeded id range and the phase timings (start, insert, index, analyze)."""
-    t0, t1, t2, t3, t4, t5 = marks
-    first, last = db.execute(
-        f"SELECT MIN(id), MAX(id) FROM messaging_message WHERE room_id = {placeholder}",
-        [room_id],
+def _sqlite_bulk_load(seeder: Seeder, room_id: int, rows, log) -> tuple[float, float]:
+    """Insert the messages with the FTS5 insert trigger dropped, then re-create it as the
+    migrations defined it (read back from sqlite_master) and rebuild the index in one pass:
+    several times faster than 1,000,000 trigger calls. Returns (inserted, indexed) times."""
+    trigger = seeder.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [FTS_INSERT_TRIGGER]
     ).fetchone()
+    if not trigger:
+        raise SystemExit("FTS insert trigger missing: is migration messaging 0002 applied?")
+    seeder.execute(f"DROP TRIGGER {FTS_INSERT_TRIGGER}")
+    seeder.add_messages(room_id, rows)
+    t_inserted = time.perf_counter()
+    seeder.execute(trigger[0])
+    seeder.execute("INSERT INTO messaging_message_fts(messaging_message_fts) VALUES ('rebuild')")
+    return t_inserted, time.perf_counter()
+
+
+def _postgresql_bulk_load(seeder: Seeder, room_id: int, rows, log) -> tuple[float, float]:
+    """COPY the messages with the GIN search index dropped, then re-create it as the
+    migrations defined it (read back from pg_indexes): one sorted build instead of
+    1,000,000 pending-list insertions. Returns (inserted, indexed) times."""
+    index = seeder.execute(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = %s", [PG_SEARCH_INDEX]
+    ).fetchone()
+    if not index:
+        raise SystemExit("GIN search index missing: is migration messaging 0002 applied?")
+    seeder.execute(f"DROP INDEX {PG_SEARCH_INDEX}")
+    # The stored generated tsvector column is computed by PostgreSQL during the COPY.
+    seeder.add_messages(room_id, rows)
+    t_inserted = time.perf_counter()
+    seeder.execute(index[0])
+    return t_inserted, time.perf_counter()
+
+
+def _prepare_postgresql(seeder: Seeder) -> bool:
+    """Session settings for the load; whether the per-row foreign-key triggers are off."""
+    import psycopg
+
+    seeder.execute("SET synchronous_commit = off")
+    seeder.execute("SET maintenance_work_mem = '512MB'")
+    # Skip the per-row foreign-key triggers during the load (the rows are built
+    # consistent here); needs a superuser, else the checks run row by row.
+    try:
+        seeder.execute("SET session_replication_role = replica")
+    except psycopg.errors.InsufficientPrivilege:
+        return False
+    return True
+
+
+def seed_database(
+    db: Database, *, messages: int, users: int, authors: int, pw_hash: str, log
+) -> dict:
+    """Users, the room, its memberships and the messages, in one transaction."""
+    with Seeder(db) as seeder:
+        if seeder.execute("SELECT 1 FROM messaging_message LIMIT 1").fetchone():
+            raise SystemExit("messaging_message is not empty: seed a freshly migrated database")
+        sqlite = db.vendor == "sqlite"
+        skip_fk_checks = False
+        if sqlite:
+            seeder.execute("PRAGMA synchronous=OFF")
+            seeder.execute("PRAGMA cache_size=-262144")  # 256 MiB for this connection
+            seeder.execute("PRAGMA temp_store=MEMORY")
+        else:
+            skip_fk_checks = _prepare_postgresql(seeder)
+        now = datetime.now(UTC)
+        t0 = time.perf_counter()
+        # SQLite: a failure rolls the trigger drop back with the rows.
+        with seeder.transaction():
+            names = [f"{USER_PREFIX}{i:02d}" for i in range(users)]
+            ids = seeder.add_users(names, pw_hash, [f"Bench User {i}" for i in range(users)], now)
+            user_ids = [ids[name] for name in names]
+            room_id = seeder.add_rooms(
+                [ROOM_NAME],
+                owner_id=user_ids[0],
+                description="Benchmark room",
+                created_at=now - timedelta(days=366),
+                now=now,
+            )[ROOM_NAME]
+            seeder.add_memberships(
+                ((room_id, uid, "owner" if i == 0 else "member") for i, uid in enumerate(user_ids)),
+                joined_at=now,
+            )
+            # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: check them row by
+            # row, or 2,000,000 queued checks would block the index build.
+            if not sqlite and not skip_fk_checks:
+                seeder.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            t1 = time.perf_counter()
+            rows = generate(messages, user_ids[:authors], now - timedelta(days=365), now)
+            load = _sqlite_bulk_load if sqlite else _postgresql_bulk_load
+            t2, t3 = load(seeder, room_id, rows, log)
+            log(f"  inserted {messages:,} messages in {t2 - t1:.1f} s")
+            log(f"  rebuilt the {'FTS5' if sqlite else 'GIN'} index in {t3 - t2:.1f} s")
+        t4 = time.perf_counter()
+        if sqlite:
+            seeder.execute("ANALYZE")
+            seeder.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            if skip_fk_checks:
+                seeder.execute("SET session_replication_role = DEFAULT")
+            seeder.execute("VACUUM ANALYZE messaging_message")
+            for table in (
+                "accounts_user",
+                "rooms_room",
+                "rooms_membership",
+                "accounts_usersettings",
+            ):
+                seeder.execute(f"ANALYZE {table}")
+        t5 = time.perf_counter()
+        log(f"  commit {t4 - t3:.1f} s, ANALYZE {t5 - t4:.1f} s")
+        first, last = seeder.execute(
+            f"SELECT MIN(id), MAX(id) FROM messaging_message WHERE room_id = {seeder.ph}",
+            [room_id],
+        ).fetchone()
     return {
         "room_id": room_id,
         "first_message_id": first,
@@ -237,201 +276,6 @@ def _summary(db, placeholder: str, room_id: int, marks: tuple) -> dict:
     }
 
 
-def _sqlite_ts(value: datetime) -> str:
-    # Django's SQLite format: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff".
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
-def seed_sqlite(path: str, *, messages: int, users: int, authors: int, pw_hash: str, log) -> dict:
-    if not Path(path).exists():
-        raise SystemExit(f"{path} does not exist: run manage.py migrate against it first")
-    db = sqlite3.connect(path, isolation_level=None, timeout=60)
-    try:
-        if db.execute("SELECT 1 FROM messaging_message LIMIT 1").fetchone():
-            raise SystemExit("messaging_message is not empty: seed a freshly migrated database")
-        has_trigger = db.execute(
-            "SELECT 1 FROM sqlite_master "
-            "WHERE type = 'trigger' AND name = 'messaging_message_fts_insert'"
-        ).fetchone()
-        if not has_trigger:
-            raise SystemExit("FTS insert trigger missing: is migration messaging 0002 applied?")
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute("PRAGMA cache_size=-262144")  # 256 MiB for this connection
-        db.execute("PRAGMA temp_store=MEMORY")
-        now = datetime.now(UTC)
-        t0 = time.perf_counter()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany(
-                "INSERT INTO accounts_user (password, last_login, is_superuser, first_name, "
-                "last_name, is_staff, is_active, date_joined, username, email, role, "
-                "display_name, bio, avatar, status_text, timezone, is_suspended, last_seen) "
-                "VALUES (?, NULL, 0, '', '', 0, 1, ?, ?, ?, 'user', ?, '', '', '', 'UTC', 0, NULL)",
-                [(h, _sqlite_ts(t), u, e, d) for h, u, e, d, t in _user_rows(users, pw_hash, now)],
-            )
-            user_ids = [
-                row[0]
-                for row in db.execute(
-                    "SELECT id FROM accounts_user WHERE username LIKE ? ORDER BY username",
-                    [USER_PREFIX + "%"],
-                )
-            ]
-            db.executemany(
-                "INSERT INTO accounts_usersettings (user_id, theme, notify, language, "
-                "show_presence, enter_to_send) VALUES (?, 'system', 'all', 'en', 1, 1)",
-                [(uid,) for uid in user_ids],
-            )
-            ts_now = _sqlite_ts(now)
-            cur = db.execute(
-                "INSERT INTO rooms_room (name, description, topic, type, created_at, updated_at, "
-                "archived_at, direct_key, created_by_id) "
-                "VALUES (?, 'Benchmark room', '', 'public', ?, ?, NULL, NULL, ?)",
-                [ROOM_NAME, _sqlite_ts(now - timedelta(days=366)), ts_now, user_ids[0]],
-            )
-            room_id = cur.lastrowid
-            db.executemany(
-                "INSERT INTO rooms_membership (role, joined_at, last_read_message_id, user_id, "
-                "room_id) VALUES (?, ?, 0, ?, ?)",
-                [
-                    ("owner" if i == 0 else "member", ts_now, uid, room_id)
-                    for i, uid in enumerate(user_ids)
-                ],
-            )
-            db.execute("DROP TRIGGER messaging_message_fts_insert")
-            t1 = time.perf_counter()
-            rows = (
-                (content, _sqlite_ts(at), room_id, author)
-                for content, at, author in generate(
-                    messages, user_ids[:authors], now - timedelta(days=365), now
-                )
-            )
-            db.executemany(
-                "INSERT INTO messaging_message (content, created_at, edited_at, deleted_at, "
-                "reply_count, client_id, author_id, parent_id, room_id) "
-                "VALUES (?, ?, NULL, NULL, 0, NULL, ?, NULL, ?)",
-                ((c, t, a, r) for c, t, r, a in rows),
-            )
-            t2 = time.perf_counter()
-            log(f"  inserted {messages:,} messages in {t2 - t1:.1f} s")
-            db.execute(SQLITE_FTS_INSERT_TRIGGER)
-            db.execute(
-                "INSERT INTO messaging_message_fts(messaging_message_fts) VALUES ('rebuild')"
-            )
-            t3 = time.perf_counter()
-            log(f"  rebuilt the FTS5 index in {t3 - t2:.1f} s")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")  # the trigger drop is rolled back with it
-            raise
-        t4 = time.perf_counter()
-        db.execute("ANALYZE")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        t5 = time.perf_counter()
-        log(f"  commit {t4 - t3:.1f} s, ANALYZE + checkpoint {t5 - t4:.1f} s")
-        return _summary(db, "?", room_id, (t0, t1, t2, t3, t4, t5))
-    finally:
-        db.close()
-
-
-def seed_postgresql(
-    conninfo: str, *, messages: int, users: int, authors: int, pw_hash: str, log
-) -> dict:
-    import psycopg
-
-    # Autocommit connection: db.transaction() below is then one real transaction, and
-    # VACUUM can run after it.
-    with psycopg.connect(conninfo, autocommit=True) as db:
-        if db.execute("SELECT 1 FROM messaging_message LIMIT 1").fetchone():
-            raise SystemExit("messaging_message is not empty: seed a freshly migrated database")
-        has_index = db.execute(
-            "SELECT 1 FROM pg_indexes WHERE indexname = 'messaging_message_search_idx'"
-        ).fetchone()
-        if not has_index:
-            raise SystemExit("GIN search index missing: is migration messaging 0002 applied?")
-        db.execute("SET synchronous_commit = off")
-        db.execute("SET maintenance_work_mem = '512MB'")
-        # Skip the per-row foreign-key triggers during the load (the rows are built
-        # consistent here); needs a superuser, else the checks run row by row.
-        try:
-            db.execute("SET session_replication_role = replica")
-            skip_fk_checks = True
-        except psycopg.errors.InsufficientPrivilege:
-            skip_fk_checks = False
-        now = datetime.now(UTC)
-        t0 = time.perf_counter()
-        with db.transaction():
-            with db.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO accounts_user (password, last_login, is_superuser, first_name, "
-                    "last_name, is_staff, is_active, date_joined, username, email, role, "
-                    "display_name, bio, avatar, status_text, timezone, is_suspended, last_seen) "
-                    "VALUES (%s, NULL, false, '', '', false, true, %s, %s, %s, 'user', %s, '', "
-                    "'', '', 'UTC', false, NULL)",
-                    [(h, t, u, e, d) for h, u, e, d, t in _user_rows(users, pw_hash, now)],
-                )
-            user_ids = [
-                row[0]
-                for row in db.execute(
-                    "SELECT id FROM accounts_user WHERE username LIKE %s ORDER BY username",
-                    [USER_PREFIX + "%"],
-                )
-            ]
-            with db.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO accounts_usersettings (user_id, theme, notify, language, "
-                    "show_presence, enter_to_send) VALUES (%s, 'system', 'all', 'en', true, true)",
-                    [(uid,) for uid in user_ids],
-                )
-            room_id = db.execute(
-                "INSERT INTO rooms_room (name, description, topic, type, created_at, updated_at, "
-                "archived_at, direct_key, created_by_id) "
-                "VALUES (%s, 'Benchmark room', '', 'public', %s, %s, NULL, NULL, %s) RETURNING id",
-                [ROOM_NAME, now - timedelta(days=366), now, user_ids[0]],
-            ).fetchone()[0]
-            with db.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO rooms_membership (role, joined_at, last_read_message_id, "
-                    "user_id, room_id) VALUES (%s, %s, 0, %s, %s)",
-                    [
-                        ("owner" if i == 0 else "member", now, uid, room_id)
-                        for i, uid in enumerate(user_ids)
-                    ],
-                )
-            # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: check them row by
-            # row, or 2,000,000 queued checks would block the index build below.
-            if not skip_fk_checks:
-                db.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            db.execute("DROP INDEX messaging_message_search_idx")
-            t1 = time.perf_counter()
-            with db.cursor().copy(
-                "COPY messaging_message (content, created_at, reply_count, author_id, room_id) "
-                "FROM STDIN"
-            ) as copy:
-                chunk: list[str] = []
-                for content, at, author in generate(
-                    messages, user_ids[:authors], now - timedelta(days=365), now
-                ):
-                    chunk.append(f"{content}\t{at.isoformat(sep=' ')}\t0\t{author}\t{room_id}\n")
-                    if len(chunk) >= 20_000:
-                        copy.write("".join(chunk))
-                        chunk.clear()
-                if chunk:
-                    copy.write("".join(chunk))
-            t2 = time.perf_counter()
-            log(f"  copied {messages:,} messages in {t2 - t1:.1f} s")
-            db.execute(PG_GIN_INDEX)
-            t3 = time.perf_counter()
-            log(f"  built the GIN index in {t3 - t2:.1f} s")
-        if skip_fk_checks:
-            db.execute("SET session_replication_role = DEFAULT")
-        db.execute("VACUUM ANALYZE messaging_message")
-        for table in ("accounts_user", "rooms_room", "rooms_membership", "accounts_usersettings"):
-            db.execute(f"ANALYZE {table}")
-        t4 = time.perf_counter()
-        log(f"  VACUUM ANALYZE {t4 - t3:.1f} s")
-        return _summary(db, "%s", room_id, (t0, t1, t2, t3, t3, t4))
-
-
 def seed(
     database_url: str,
     *,
@@ -439,22 +283,26 @@ def seed(
     users: int,
     authors: int = 20,
     password: str = DEFAULT_PASSWORD,
+    argon2: tuple[int, int, int] = passwords.DEFAULT_PARAMETERS,
     log=print,
 ) -> dict:
     if not 1 <= messages <= MAX_MESSAGES:
         raise SystemExit(f"--messages must be 1..{MAX_MESSAGES:,}")
     if not 1 <= users <= 999:
         raise SystemExit("users must be 1..999")
-    vendor, target = parse_database_url(database_url)
+    db = parse_database_url(database_url)
+    if db.vendor == "sqlite" and not Path(db.target).exists():
+        raise SystemExit(f"{db.target} does not exist: run manage.py migrate against it first")
     t0 = time.perf_counter()
-    pw_hash = password_hash(password, database_url)
+    pw_hash = passwords.django_argon2_hash(password, argon2)
     log(f"  password hash computed once in {time.perf_counter() - t0:.2f} s")
     authors = max(1, min(authors, users))
-    run = seed_sqlite if vendor == "sqlite" else seed_postgresql
     started = time.perf_counter()
-    info = run(target, messages=messages, users=users, authors=authors, pw_hash=pw_hash, log=log)
+    info = seed_database(
+        db, messages=messages, users=users, authors=authors, pw_hash=pw_hash, log=log
+    )
     info.update(
-        vendor=vendor,
+        vendor=db.vendor,
         messages=messages,
         users=users,
         authors=authors,
@@ -465,36 +313,25 @@ def seed(
 
 def find_seeded(database_url: str) -> dict:
     """The room and users of an earlier seeding (for --no-seed)."""
-    vendor, target = parse_database_url(database_url)
-    if vendor == "sqlite":
-        db = sqlite3.connect(target)
-        param = "?"
-    else:
-        import psycopg
-
-        db = psycopg.connect(target, autocommit=True)
-        param = "%s"
-    # Only the placeholder style is interpolated below, never a value.
-    try:
-        row = db.execute(
-            f"SELECT id FROM rooms_room WHERE name = {param} ORDER BY id LIMIT 1",
-            [ROOM_NAME],
+    db = parse_database_url(database_url)
+    with Seeder(db) as seeder:
+        param = seeder.ph  # only the placeholder style is interpolated, never a value
+        row = seeder.execute(
+            f"SELECT id FROM rooms_room WHERE name = {param} ORDER BY id LIMIT 1", [ROOM_NAME]
         ).fetchone()
         if row is None:
             raise SystemExit(f"no seeded room {ROOM_NAME!r} found: run with --seed first")
         room_id = row[0]
-        users = db.execute(
+        users = seeder.execute(
             f"SELECT COUNT(*) FROM accounts_user WHERE username LIKE {param}",
             [USER_PREFIX + "%"],
         ).fetchone()[0]
-        first, last, count = db.execute(
+        first, last, count = seeder.execute(
             f"SELECT MIN(id), MAX(id), COUNT(*) FROM messaging_message WHERE room_id = {param}",
             [room_id],
         ).fetchone()
-    finally:
-        db.close()
     return {
-        "vendor": vendor,
+        "vendor": db.vendor,
         "room_id": room_id,
         "users": users,
         "first_message_id": first,
@@ -510,6 +347,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--authors", type=int, default=20)
     parser.add_argument("--password", default=DEFAULT_PASSWORD)
+    parser.add_argument(
+        "--argon2",
+        type=passwords.parse_parameters,
+        default=passwords.DEFAULT_PARAMETERS,
+        help="t,m,p of the seeded hash (default: the server's ARGON2_* settings)",
+    )
     args = parser.parse_args(argv)
     info = seed(
         args.database_url,
@@ -517,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         users=args.users,
         authors=args.authors,
         password=args.password,
+        argon2=args.argon2,
     )
     print(info)
     return 0

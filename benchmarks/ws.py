@@ -13,8 +13,8 @@ off. Example (see benchmarks/RESULTS-ws.md for every variant measured):
     .venv/bin/python benchmarks/ws.py --url http://127.0.0.1:8300 \
         --database-url sqlite:////tmp/bench-ws.sqlite3 --sockets 1000 --rooms 1
 
-Setup (idempotent, straight SQL, no Argon2 per user): users ``wsbu00000``.. (--users,
-default one per socket) and posters ``wsbp00``.. with one precomputed Django Argon2id
+Setup (idempotent, bulk SQL checked against the schema by benchmarks/lib/seed.py, no
+Argon2 per user): users ``wsbu00000``.. (--users, default one per socket) and posters ``wsbp00``.. with one precomputed Django Argon2id
 hash (--argon2 t,m,p: match the server's ARGON2_* settings or every first login
 rehashes), rooms ``wsbroom-<R>-<k>`` for the --rooms layout, user u a member of room
 u % R, posters members of every room; memberships of bench users in bench rooms of other
@@ -74,16 +74,13 @@ import json
 import os
 import resource
 import secrets
-import socket
-import sqlite3
-import string
 import sys
 import time
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import websockets
@@ -91,7 +88,12 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import event_loop_runner, proc_stat, resolve_loopback
+from lib.cpu import TICK, CpuMeter, proc_stat
+from lib.dburl import parse_database_url
+from lib.loadgen import event_loop_runner
+from lib.loopback import require_loopback
+from lib.passwords import django_argon2_hash, parse_parameters
+from lib.seed import Seeder
 
 API = "/api/v1"
 USER_PREFIX = "wsbu"
@@ -126,15 +128,6 @@ def log(*args) -> None:
 # --- safety: loopback only, raised fd limit ------------------------------------------
 
 
-def require_loopback(host: str, port: int, what: str) -> None:
-    try:
-        loopback, _ = resolve_loopback(host, port)
-    except socket.gaierror as exc:
-        raise SystemExit(f"cannot resolve {what} host {host!r}: {exc}") from exc
-    if not loopback:
-        raise SystemExit(f"refusing non-loopback {what} host {host!r}")
-
-
 def parse_server_url(url: str) -> tuple[str, str, int]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -144,27 +137,6 @@ def parse_server_url(url: str) -> tuple[str, str, int]:
     base = f"{parts.scheme}://{parts.netloc}"
     ws_base = ("wss" if parts.scheme == "https" else "ws") + f"://{parts.netloc}"
     return base, ws_base, port
-
-
-def parse_database_url(url: str) -> tuple[str, str]:
-    """sqlite:////abs/path -> ("sqlite", path); postgres://... -> ("postgresql", conninfo)."""
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        path = unquote(parts.path)
-        if path.startswith("//"):
-            path = path[1:]
-        if not path or path == ":memory:" or not Path(path).exists():
-            raise SystemExit(f"--database-url: SQLite file {path!r} missing (migrate it first)")
-        return "sqlite", path
-    if parts.scheme in ("postgres", "postgresql", "pgsql"):
-        host = parts.hostname or "localhost"
-        if not host.startswith("/"):
-            require_loopback(host, parts.port or 5432, "database")
-        dbname = parts.path.lstrip("/")
-        if dbname == "test" or dbname.startswith("test_"):
-            raise SystemExit(f"refusing database {dbname!r}: test databases belong to the tests")
-        return "postgresql", "postgresql://" + url.split("://", 1)[1]
-    raise SystemExit(f"unsupported --database-url scheme {parts.scheme!r}")
 
 
 def raise_fd_limit(needed: int) -> int:
@@ -229,49 +201,24 @@ def proc_status(pid: int) -> dict:
     return out
 
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
 def proc_cpu(pid: int) -> float:
     try:
-        return proc_stat(pid)[1] / CLK_TCK
+        return proc_stat(pid)[1] / TICK
     except (OSError, IndexError, ValueError):
         return 0.0
-
-
-def machine_busy_s() -> float:
-    """CPU seconds spent busy by the whole machine (all cores) since boot."""
-    cols = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    vals = [int(v) for v in cols]
-    idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
-    return (sum(vals[:8]) - idle) / CLK_TCK
-
-
-def self_cpu_s() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 class Meter:
     """CPU used by the server, by this load generator, and by everything else, over a phase."""
 
     def __init__(self, pids: list[int]):
-        self.pids = pids
-        self.t = time.perf_counter()
-        self.server = sum(proc_cpu(p) for p in pids)
-        self.client = self_cpu_s()
-        self.machine = machine_busy_s()
+        self.cpu = CpuMeter(pids)
+        self.before = self.cpu.snapshot()
 
     def stop(self) -> dict:
-        wall = max(time.perf_counter() - self.t, 1e-9)
-        server = sum(proc_cpu(p) for p in self.pids) - self.server
-        client = self_cpu_s() - self.client
-        machine = machine_busy_s() - self.machine
+        shares = self.cpu.shares(self.before, self.cpu.snapshot())
         return {
-            "wall_s": round(wall, 2),
-            "server_cpu_pct": round(100 * server / wall, 1),
-            "client_cpu_pct": round(100 * client / wall, 1),
-            "other_cpu_pct": round(max(0.0, 100 * (machine - server - client) / wall), 1),
+            k: shares[k] for k in ("wall_s", "server_cpu_pct", "client_cpu_pct", "other_cpu_pct")
         }
 
 
@@ -297,24 +244,6 @@ def memory(pids: list[int]) -> dict:
 # --- database setup --------------------------------------------------------------------
 
 
-def django_argon2_hash(password: str, t: int, m: int, p: int) -> str:
-    """What Django's Argon2PasswordHasher stores for these parameters."""
-    from argon2 import low_level
-
-    alphabet = string.ascii_letters + string.digits
-    salt = "".join(secrets.choice(alphabet) for _ in range(22))  # 131 bits, as Django
-    data = low_level.hash_secret(
-        password.encode(),
-        salt.encode(),
-        time_cost=t,
-        memory_cost=m,
-        parallelism=p,
-        hash_len=32,
-        type=low_level.Type.ID,
-    )
-    return "argon2" + data.decode("ascii")
-
-
 @dataclass
 class Layout:
     sockets: int
@@ -338,109 +267,39 @@ class Layout:
         return u % self.rooms
 
 
-def _ts(value: datetime, vendor: str):
-    if vendor == "sqlite":
-        return (
-            value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        )
-    return value
-
-
 def setup_database(database_url: str, layout: Layout, pw_hash: str) -> dict:
     """Create missing users, posters, rooms and memberships; returns {room index: room id}."""
-    vendor, target = parse_database_url(database_url)
-    if vendor == "sqlite":
-        db = sqlite3.connect(target, isolation_level=None, timeout=60)
-        ph = "?"
-        db.execute("BEGIN IMMEDIATE")
-    else:
-        import psycopg
-
-        db = psycopg.connect(target, autocommit=False)
-        ph = "%s"
-
-    def executemany(sql: str, rows: list) -> None:
-        if vendor == "sqlite":
-            db.executemany(sql, rows)
-        else:
-            with db.cursor() as cur:
-                cur.executemany(sql, rows)
-
     t0 = time.perf_counter()
     now = datetime.now(UTC)
-    true, false = ("1", "0") if vendor == "sqlite" else ("true", "false")
-    try:
+    with Seeder(parse_database_url(database_url, must_exist=True)) as db, db.transaction():
         names = [layout.user_name(u) for u in range(layout.users)] + [
             layout.poster_name(k) for k in range(layout.posters)
         ]
-        existing = {
-            row[0]: row[1]
-            for row in db.execute(
-                "SELECT username, id FROM accounts_user WHERE username LIKE "
-                f"{ph} OR username LIKE {ph}",
-                [USER_PREFIX + "%", POSTER_PREFIX + "%"],
-            ).fetchall()
-        }
+        existing = db.ids_like("accounts_user", "username", (USER_PREFIX, POSTER_PREFIX))
         missing = [n for n in names if n not in existing]
         if missing:
-            executemany(
-                "INSERT INTO accounts_user (password, last_login, is_superuser, first_name, "
-                "last_name, is_staff, is_active, date_joined, username, email, role, "
-                "display_name, bio, avatar, status_text, timezone, is_suspended, last_seen) "
-                f"VALUES ({ph}, NULL, {false}, '', '', {false}, {true}, {ph}, {ph}, {ph}, "
-                f"'user', {ph}, '', '', '', 'UTC', {false}, NULL)",
-                [
-                    (pw_hash, _ts(now, vendor), n, f"{n}@example.test", f"Bench {n}")
-                    for n in missing
-                ],
-            )
-            placeholders = ",".join([ph] * len(missing))
-            new_ids = [
-                row[0]
-                for row in db.execute(
-                    f"SELECT id FROM accounts_user WHERE username IN ({placeholders})", missing
-                ).fetchall()
-            ]
-            executemany(
-                "INSERT INTO accounts_usersettings (user_id, theme, notify, language, "
-                f"show_presence, enter_to_send) VALUES ({ph}, 'system', 'all', 'en', "
-                f"{true}, {true})",
-                [(uid,) for uid in new_ids],
-            )
-            for row in db.execute(
-                f"SELECT username, id FROM accounts_user WHERE username IN ({placeholders})",
-                missing,
-            ).fetchall():
-                existing[row[0]] = row[1]
+            existing |= db.add_users(missing, pw_hash, [f"Bench {n}" for n in missing], now)
         user_ids = [existing[layout.user_name(u)] for u in range(layout.users)]
         poster_ids = [existing[layout.poster_name(k)] for k in range(layout.posters)]
 
         room_names = [layout.room_name(r) for r in range(layout.rooms)]
-        rooms = {
-            row[0]: row[1]
-            for row in db.execute(
-                f"SELECT name, id FROM rooms_room WHERE name LIKE {ph}", [ROOM_PREFIX + "-%"]
-            ).fetchall()
-        }
-        owner = poster_ids[0] if poster_ids else user_ids[0]
-        for name in room_names:
-            if name not in rooms:
-                db.execute(
-                    "INSERT INTO rooms_room (name, description, topic, type, created_at, "
-                    "updated_at, archived_at, direct_key, created_by_id) "
-                    f"VALUES ({ph}, 'WebSocket benchmark room', '', 'public', {ph}, {ph}, "
-                    f"NULL, NULL, {ph})",
-                    [name, _ts(now, vendor), _ts(now, vendor), owner],
-                )
-                rooms[name] = db.execute(
-                    f"SELECT id FROM rooms_room WHERE name = {ph}", [name]
-                ).fetchone()[0]
+        rooms = db.ids_like("rooms_room", "name", (ROOM_PREFIX + "-",))
+        new_rooms = [name for name in room_names if name not in rooms]
+        if new_rooms:
+            rooms |= db.add_rooms(
+                new_rooms,
+                owner_id=poster_ids[0] if poster_ids else user_ids[0],
+                description="WebSocket benchmark room",
+                created_at=now,
+                now=now,
+            )
         room_ids = [rooms[name] for name in room_names]
         other_rooms = [rid for name, rid in rooms.items() if name not in set(room_names)]
         bench_users = list(existing.values())
         removed = 0
         if other_rooms:
             # Users of another layout must not follow extra rooms (presence, deliveries).
+            ph = db.ph
             for start in range(0, len(bench_users), 500):
                 chunk = bench_users[start : start + 500]
                 cur = db.execute(
@@ -453,7 +312,7 @@ def setup_database(database_url: str, layout: Layout, pw_hash: str) -> dict:
         have = set()
         for rid in room_ids:
             for row in db.execute(
-                f"SELECT user_id FROM rooms_membership WHERE room_id = {ph}", [rid]
+                f"SELECT user_id FROM rooms_membership WHERE room_id = {db.ph}", [rid]
             ).fetchall():
                 have.add((rid, row[0]))
         wanted = [
@@ -464,25 +323,11 @@ def setup_database(database_url: str, layout: Layout, pw_hash: str) -> dict:
             for k, pid in enumerate(poster_ids)
             for rid in room_ids
         ]
-        new = [
-            (role, _ts(now, vendor), uid, rid)
-            for rid, uid, role in wanted
-            if (rid, uid) not in have
-        ]
+        new = [(rid, uid, role) for rid, uid, role in wanted if (rid, uid) not in have]
         if new:
-            executemany(
-                "INSERT INTO rooms_membership (role, joined_at, last_read_message_id, user_id, "
-                f"room_id) VALUES ({ph}, {ph}, 0, {ph}, {ph})",
-                new,
-            )
-        db.execute("COMMIT") if vendor == "sqlite" else db.commit()
-    except BaseException:
-        db.execute("ROLLBACK") if vendor == "sqlite" else db.rollback()
-        raise
-    finally:
-        db.close()
+            db.add_memberships(new, joined_at=now)
     return {
-        "vendor": vendor,
+        "vendor": db.vendor,
         "room_ids": room_ids,
         "new_users": len(missing),
         "new_memberships": len(new),
@@ -1078,7 +923,7 @@ async def run(args) -> dict:
     layout = Layout(args.sockets, args.users or args.sockets, args.rooms, max(1, args.posters))
     if layout.users > layout.sockets:
         raise SystemExit("--users must not exceed --sockets")
-    t, m, p = (int(v) for v in args.argon2.split(","))
+    argon2 = parse_parameters(args.argon2)
     pids = [int(p) for p in args.server_pid.split(",")] if args.server_pid else server_pids(port)
     if not pids:
         log(f"warning: no process found listening on port {port}; RSS/CPU not reported")
@@ -1108,7 +953,7 @@ async def run(args) -> dict:
             raise SystemExit(f"health check: HTTP {r.status_code} {r.text[:200]}")
 
     log("setup: users, rooms, memberships")
-    pw_hash = await asyncio.to_thread(django_argon2_hash, PASSWORD, t, m, p)
+    pw_hash = await asyncio.to_thread(django_argon2_hash, PASSWORD, argon2)
     setup = await asyncio.to_thread(setup_database, args.database_url, layout, pw_hash)
     result["setup"] = setup
     log(f"  {setup}")

@@ -1,23 +1,17 @@
-"""What the benchmark scripts share: stop condition, latency results, loopback checks,
-HTTP clients and sign-in, CPU time from /proc, and the event loop they run on.
-
-The scripts run as files (``python benchmarks/auth.py``) and import this module by its
-bare name, with benchmarks/ on sys.path. Only asyncio and httpx are needed.
+"""The HTTP load generators' shared parts: stop condition, latency results, HTTP clients
+and sign-in, and the event loop they run on. Only asyncio and httpx are needed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import math
 import os
-import socket
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -102,32 +96,6 @@ def percentile(sorted_values: list[float], pct: float, digits: int = 2) -> float
     return round(sorted_values[rank - 1], digits)
 
 
-def resolve_loopback(host: str, port: int) -> tuple[bool, list[str]]:
-    """Whether ``host`` resolves to loopback addresses only, and the addresses.
-
-    Raises socket.gaierror when it does not resolve.
-    """
-    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    addresses = sorted({info[4][0] for info in infos})
-    loopback = all(ipaddress.ip_address(a).is_loopback for a in addresses)
-    return bool(addresses) and loopback, addresses
-
-
-def check_loopback(url: str) -> str:
-    """Return the base URL without a trailing slash; refuse anything but loopback HTTP(S)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SystemExit(f"--url must be http(s)://host:port, got {url!r}")
-    host = parts.hostname
-    try:
-        loopback, addresses = resolve_loopback(host, parts.port or 80)
-    except socket.gaierror as exc:
-        raise SystemExit(f"cannot resolve {host!r}: {exc}") from exc
-    if not loopback:
-        raise SystemExit(f"refusing non-loopback target {host!r} ({', '.join(addresses)})")
-    return url.rstrip("/")
-
-
 def new_client(base_url: str, user_agent: str) -> httpx.AsyncClient:
     # One client (so one connection) per worker: no pool contention inside the generator.
     return httpx.AsyncClient(
@@ -172,19 +140,6 @@ class SignsInAgain:
         except (BenchmarkError, httpx.HTTPError, ValueError, KeyError):
             return False
         return True
-
-
-def proc_pids() -> list[int]:
-    """The pids of every process (Linux /proc)."""
-    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
-
-
-def proc_stat(pid: int) -> tuple[int, int]:
-    """(parent pid, user + system CPU ticks) of ``pid``; OSError once it is gone."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    # fields[1] is the parent pid; fields[11], fields[12] are utime and stime.
-    return int(fields[1]), int(fields[11]) + int(fields[12])
 
 
 def event_loop_runner():

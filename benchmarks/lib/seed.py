@@ -1,0 +1,292 @@
+"""Users, rooms, memberships and messages written straight into a migrated database.
+
+The ORM would cost minutes for 1,000,000 messages and would tie the seeding to the code
+of one commit; bulk SQL does neither. What keeps the SQL honest is ``check_schema``: every
+table the seeding writes is compared, when a ``Seeder`` opens, with the columns the
+migrations created (id and generated columns aside). A column added, renamed or dropped
+stops the benchmark at once with the column named, instead of seeding rows that the server
+then reads differently. Each table's columns are listed once, in TABLES below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lib.dburl import Database, connect
+
+# SQLite's limit on host parameters is 999 on old builds: stay under it.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table the seeding writes: the columns given per row, in order, then the columns
+    every seeded row shares with their value."""
+
+    name: str
+    varied: tuple[str, ...]
+    shared: dict
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.varied, *self.shared)
+
+
+USERS = Table(
+    "accounts_user",
+    ("username", "email", "display_name", "password", "date_joined"),
+    {
+        "last_login": None,
+        "is_superuser": False,
+        "first_name": "",
+        "last_name": "",
+        "is_staff": False,
+        "is_active": True,
+        "role": "user",
+        "bio": "",
+        "avatar": "",
+        "status_text": "",
+        "timezone": "UTC",
+        "is_suspended": False,
+        "last_seen": None,
+    },
+)
+USER_SETTINGS = Table(
+    "accounts_usersettings",
+    ("user_id",),
+    {
+        "theme": "system",
+        "notify": "all",
+        "language": "en",
+        "show_presence": True,
+        "enter_to_send": True,
+    },
+)
+ROOMS = Table(
+    "rooms_room",
+    ("name", "description", "created_at", "updated_at", "created_by_id"),
+    {"topic": "", "type": "public", "archived_at": None, "direct_key": None},
+)
+MEMBERSHIPS = Table(
+    "rooms_membership",
+    ("room_id", "user_id", "role", "joined_at"),
+    {"last_read_message_id": 0},
+)
+MESSAGES = Table(
+    "messaging_message",
+    ("content", "created_at", "author_id", "room_id"),
+    {
+        "edited_at": None,
+        "deleted_at": None,
+        "reply_count": 0,
+        "client_id": None,
+        "parent_id": None,
+    },
+)
+TABLES = (USERS, USER_SETTINGS, ROOMS, MEMBERSHIPS, MESSAGES)
+
+
+def table_columns(conn, vendor: str, table: str) -> set[str]:
+    """The columns of ``table`` a row insert has to fill: not the id, not a generated one."""
+    if vendor == "sqlite":
+        # table_xinfo's 7th field ("hidden") is 2 or 3 for generated columns.
+        rows = conn.execute(f"PRAGMA table_xinfo({table})").fetchall()
+        return {row[1] for row in rows if row[1] != "id" and row[6] == 0}
+    rows = conn.execute(
+        "SELECT column_name, is_generated FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = %s",
+        [table],
+    ).fetchall()
+    return {name for name, generated in rows if name != "id" and generated == "NEVER"}
+
+
+def check_schema(conn, vendor: str) -> None:
+    """Exit, naming the columns, if a seeded table's columns differ from TABLES."""
+    problems = []
+    for table in TABLES:
+        actual = table_columns(conn, vendor, table.name)
+        if not actual:
+            problems.append(f"{table.name}: table missing (run manage.py migrate first)")
+            continue
+        expected = set(table.columns)
+        if actual - expected:
+            problems.append(f"{table.name}: not seeded: {', '.join(sorted(actual - expected))}")
+        if expected - actual:
+            problems.append(f"{table.name}: no such column: {', '.join(sorted(expected - actual))}")
+    if problems:
+        raise SystemExit(
+            "the database schema differs from what benchmarks/lib/seed.py writes "
+            "(update TABLES there):\n  " + "\n  ".join(problems)
+        )
+
+
+def sqlite_timestamp(value: datetime) -> str:
+    """Django's SQLite format: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff"."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _copy_field(value) -> str:
+    """One field of PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    text = str(value)
+    if any(c in text for c in "\\\t\n\r"):
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+class Seeder:
+    """One connection to the database under test, its schema checked on opening."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.vendor = db.vendor
+        self.ph = db.placeholder
+        self.conn = connect(db, autocommit=True)
+        try:
+            check_schema(self.conn, self.vendor)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Seeder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- plumbing
+
+    def execute(self, sql: str, params: Iterable = ()):
+        return self.conn.execute(sql, list(params))
+
+    def _param(self, value):
+        if self.vendor == "sqlite" and isinstance(value, datetime):
+            return sqlite_timestamp(value)
+        return value
+
+    def _row(self, table: Table, varied: tuple) -> tuple:
+        return tuple(self._param(v) for v in (*varied, *table.shared.values()))
+
+    def insert(self, table: Table, rows: Iterable[tuple]) -> None:
+        """Insert rows of ``table.varied`` values (the shared columns are added here)."""
+        placeholders = ", ".join([self.ph] * len(table.columns))
+        sql = f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({placeholders})"
+        params = (self._row(table, row) for row in rows)
+        if self.vendor == "sqlite":
+            self.conn.executemany(sql, params)
+        else:
+            with self.conn.cursor() as cur:
+                cur.executemany(sql, list(params))
+
+    def copy(self, table: Table, rows: Iterable[tuple], batch: int = 20_000) -> None:
+        """Bulk-load rows of ``table.varied`` values: COPY on PostgreSQL, executemany on
+        SQLite (one statement prepared once)."""
+        if self.vendor == "sqlite":
+            self.insert(table, rows)
+            return
+        shared = table.shared.values()
+        with self.conn.cursor().copy(
+            f"COPY {table.name} ({', '.join(table.columns)}) FROM STDIN"
+        ) as copy:
+            chunk: list[str] = []
+            for row in rows:
+                chunk.append("\t".join(_copy_field(v) for v in (*row, *shared)) + "\n")
+                if len(chunk) >= batch:
+                    copy.write("".join(chunk))
+                    chunk.clear()
+            if chunk:
+                copy.write("".join(chunk))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; SQLite takes the write lock at BEGIN so that a running server's
+        writes wait instead of failing half-way."""
+        if self.vendor != "sqlite":
+            with self.conn.transaction():
+                yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def ids_of(self, table: str, column: str, values: list[str]) -> dict[str, int]:
+        """{value: id} of the rows whose ``column`` is one of ``values`` (the newest row
+        when several share one)."""
+        found: dict[str, int] = {}
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start : start + CHUNK]
+            marks = ",".join([self.ph] * len(chunk))
+            for value, row_id in self.execute(
+                f"SELECT {column}, id FROM {table} WHERE {column} IN ({marks}) ORDER BY id", chunk
+            ).fetchall():
+                found[value] = row_id
+        return found
+
+    def ids_like(self, table: str, column: str, prefixes: Iterable[str]) -> dict[str, int]:
+        """{value: id} of the rows whose ``column`` starts with one of ``prefixes``."""
+        found: dict[str, int] = {}
+        for prefix in prefixes:
+            for value, row_id in self.execute(
+                f"SELECT {column}, id FROM {table} WHERE {column} LIKE {self.ph} ORDER BY id",
+                [prefix + "%"],
+            ).fetchall():
+                found[value] = row_id
+        return found
+
+    # -- the chat domain
+
+    def add_users(
+        self, usernames: list[str], password_hash: str, display_names: list[str], now: datetime
+    ) -> dict[str, int]:
+        """Active users with the role "user", each with default settings; {username: id}."""
+        self.insert(
+            USERS,
+            (
+                (name, f"{name}@example.test", display, password_hash, now)
+                for name, display in zip(usernames, display_names, strict=True)
+            ),
+        )
+        ids = self.ids_of(USERS.name, "username", usernames)
+        self.insert(USER_SETTINGS, ((ids[name],) for name in usernames))
+        return ids
+
+    def add_rooms(
+        self,
+        names: list[str],
+        *,
+        owner_id: int,
+        description: str,
+        created_at: datetime,
+        now: datetime,
+    ) -> dict[str, int]:
+        """Public rooms created by ``owner_id``; {name: id}."""
+        self.insert(ROOMS, ((name, description, created_at, now, owner_id) for name in names))
+        return self.ids_of(ROOMS.name, "name", names)
+
+    def add_memberships(self, rows: Iterable[tuple[int, int, str]], joined_at: datetime) -> None:
+        """Memberships from (room id, user id, role) rows."""
+        self.insert(MEMBERSHIPS, ((room, user, role, joined_at) for room, user, role in rows))
+
+    def add_messages(self, room_id: int, rows: Iterable[tuple[str, datetime, int]]) -> None:
+        """Top-level messages from (content, created_at, author id) rows, in bulk."""
+        self.copy(MESSAGES, ((text, at, author, room_id) for text, at, author in rows))
