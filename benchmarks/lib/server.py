@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -96,6 +97,10 @@ class Server:
         return self.process.pid
 
     def start(self, timeout: float = 60.0) -> Server:
+        # Someone else's server on the port would answer the health check and be measured.
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise SystemExit(f"port {self.port} is in use: pick another one (--port)")
         with open(self.log_path, "ab") as log:
             # A session of its own: stop() signals the server and nothing else.
             self.process = subprocess.Popen(
