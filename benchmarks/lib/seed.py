@@ -150,19 +150,22 @@ def _copy_field(value) -> str:
 class Seeder:
     """One connection to the database under test, its schema checked on opening."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, conn=None):
+        """``conn``: an open DB-API connection to use (and leave open) instead of a new one."""
         self.db = db
         self.vendor = db.vendor
         self.ph = db.placeholder
-        self.conn = connect(db, autocommit=True)
+        self.owns_connection = conn is None
+        self.conn = connect(db, autocommit=True) if conn is None else conn
         try:
             check_schema(self.conn, self.vendor)
         except BaseException:
-            self.conn.close()
+            self.close()
             raise
 
     def close(self) -> None:
-        self.conn.close()
+        if self.owns_connection:
+            self.conn.close()
 
     def __enter__(self) -> Seeder:
         return self
