@@ -92,7 +92,7 @@ from lib.cpu import TICK, CpuMeter, proc_stat
 from lib.dburl import parse_database_url
 from lib.loadgen import event_loop_runner
 from lib.loopback import require_loopback
-from lib.passwords import django_argon2_hash, parse_parameters
+from lib.passwords import DEFAULT_PARAMETERS, django_argon2_hash, parse_parameters
 from lib.seed import Seeder
 
 API = "/api/v1"
@@ -1146,7 +1146,11 @@ def main(argv=None) -> int:
         help="after the sockets settle, read frames with the client library or a raw parser",
     )
     parser.add_argument("--connect-concurrency", type=int, default=100)
-    parser.add_argument("--argon2", default="2,19456,1", help="t,m,p of the seeded hash")
+    parser.add_argument(
+        "--argon2",
+        default=",".join(str(v) for v in DEFAULT_PARAMETERS),
+        help="t,m,p of the seeded hash (default: the server's ARGON2_* settings)",
+    )
     parser.add_argument("--token-cache", default=None, help="JSON file to reuse tokens")
     parser.add_argument("--server-pid", default="", help="comma-separated; default: by port")
     parser.add_argument("--resume-check", type=int, default=0)
