@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -334,9 +335,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def raise_fd_limit(needed: int) -> None:
+    """The servers inherit this limit: each of the fan-out's sockets is a descriptor there."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
+    raise_fd_limit(args.sockets + 1024)
     repo = Path(git("rev-parse", "--show-toplevel"))
     scratch = Path(tempfile.mkdtemp(prefix="lair-compare-"))
     commits = [
