@@ -36,7 +36,9 @@ def parse_database_url(url: str, *, must_exist: bool = False) -> Database:
         elif path.startswith("/"):
             path = path[1:] or path
         if not path or path == ":memory:":
-            raise SystemExit("--database-url sqlite needs a file path: sqlite:////tmp/x.sqlite3")
+            raise SystemExit(
+                "--database-url sqlite needs a file path: sqlite:////path/to/bench.sqlite3"
+            )
         if must_exist and not Path(path).exists():
             raise SystemExit(f"--database-url: SQLite file {path!r} missing (migrate it first)")
         return Database("sqlite", path)
