@@ -63,7 +63,7 @@ def _no_messages(room_id: int) -> int:
 
 # A new member starts with nothing unread: their read marker is the room's
 # newest message. Messages live above rooms, so rooms does not read them:
-# messaging hands its selector over when the apps are ready
+# messaging hands its newest_message_id over when the apps are ready
 # (messaging/apps.py), the call inverted as DESIGN.md asks. Computing it in
 # messaging's callers instead would not work: joins come from rooms' own
 # views and from invitations, which never pass through messaging.

@@ -13,8 +13,10 @@ Buffered items follow savepoints the way ``on_commit`` callbacks do: a
 rolled-back savepoint drops what was buffered inside it, a rollback drops
 everything. Under Django's TestCase the outermost transaction is the test's
 and never commits; there the block that would be outermost in production
-(the first one not opened by the test case) flushes when it is released, so
-tests see the same rows and statements as production.
+(the first one not opened by the test case) flushes when its savepoint is
+released, so tests see the same rows and statements as production. (A test
+whose outermost block of its own is ``atomic(savepoint=False)`` has no
+release to flush at: its events are appended by the next block that has one.)
 
 The backend knows nothing about what is buffered: the layer that owns the
 writes passes its flush function (realtime/log.py, the event log).
