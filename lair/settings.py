@@ -124,6 +124,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {"NAME": env.str("TEST_DB_NAME", default=str(BASE_DIR / ".test-db.sqlite3"))}
 elif env.str("TEST_DB_NAME", default=""):
     _db["TEST"] = {"NAME": env.str("TEST_DB_NAME")}
+# The same engines, flushing the transaction's events right before COMMIT (lair/db).
+if _db["ENGINE"] in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+    _db["ENGINE"] = _db["ENGINE"].replace("django.db.backends.", "lair.db.", 1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

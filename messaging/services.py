@@ -7,7 +7,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -145,8 +145,6 @@ def post_message(
             payload = selectors.new_message_dict(message, actor, mention_ids)
             # The API shape as broadcast: the view answers with it, no re-read.
             message.payload = payload
-            # Queries before the event: record() takes the event log's lock,
-            # held until COMMIT.
             direct = _direct_recipients(actor, access)
             log.record("message.created", room_id, message=payload)
             _notify(access, payload, mention_ids, direct)
@@ -222,8 +220,7 @@ def edit_message(*, actor: User, message_id: int, content: str) -> Message:
     message.save(update_fields=["content", "edited_at"])
     _store_mentions(message)
     payload = selectors.message_dict(message, viewer_id=0)
-    # The text before the edit leaves the log too; before record(), which
-    # takes the log's lock until COMMIT.
+    # The text before the edit leaves the log too.
     log.redact_message(payload)
     log.record("message.updated", message.room_id, message=payload)
     return message
@@ -391,7 +388,7 @@ def add_reaction(*, actor: User, message_id: int, emoji: str) -> tuple[Reaction,
     try:
         with transaction.atomic():
             # The message row's lock makes the distinct-emoji count exact
-            # under concurrent reactions; the event lock comes after, as in edits.
+            # under concurrent reactions; the event lock comes with COMMIT.
             Message.objects.select_for_update().filter(pk=message.pk).first()
             _require_room_for_new_emoji(message, emoji)
             reaction = Reaction.objects.create(message=message, user=actor, emoji=emoji)
@@ -448,6 +445,37 @@ def remove_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
     if not deleted:
         validate_emoji(emoji)
     return deleted > 0
+
+
+def newest_message_id(room_id: int) -> int:
+    """The id of the room's newest message (0 for none): a new member's read marker.
+
+    Rooms asks for it through rooms.services.provide_newest_message_id
+    (installed in messaging/apps.py): rooms sits below messaging and never
+    reads its tables.
+    """
+    newest = Message.objects.filter(room_id=room_id).aggregate(newest=Max("id"))["newest"]
+    return newest or 0
+
+
+@transaction.atomic
+def mark_read(*, actor: User, room_id: int, message_id: int) -> Membership:
+    """Move the actor's read marker forward to ``message_id`` (never backwards).
+
+    The marker is a field of rooms.Membership; messaging writes it, since
+    only messaging knows which messages a room has.
+    """
+    access = permissions.visible_room(actor, room_id)
+    require(access.is_member, "Join the room to keep a read marker.")
+    if not Message.objects.filter(room_id=access.room.pk, pk=message_id).exists():
+        raise NotFound("Message not found in this room.")
+    moved = Membership.objects.filter(
+        pk=access.membership.pk, last_read_message_id__lt=message_id
+    ).update(last_read_message_id=message_id)
+    access.membership.refresh_from_db(fields=["last_read_message_id"])
+    if moved:
+        log.record("read", access.room.pk, user_id=actor.pk, message_id=message_id)
+    return access.membership
 
 
 def broadcast_system_message(*, actor: User, content: str) -> dict:

@@ -248,7 +248,7 @@ class ReadView(APIView):
     )
     def post(self, request, room_id: int):
         data = validated(ReadMarkerSerializer, request.data)
-        membership = room_services.mark_read(
+        membership = services.mark_read(
             actor=request.user, room_id=room_id, message_id=data["message_id"]
         )
         return Response(selectors.read_state(request.user, membership))

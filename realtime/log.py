@@ -9,10 +9,13 @@ Commit order: on PostgreSQL two transactions can take ids 7 and 8 and
 commit 8 first; a client that saw 8 and resumes "after 8" would never get 7.
 Appending takes a transaction-scoped advisory lock first, so event ids are
 handed out one transaction at a time, in commit order. The lock is taken as
-the last step of the transaction, with the predecessor lookup and the insert
-in the same server-side call (migration 0004): the serialized section is
-that call and COMMIT. It relies on READ COMMITTED (Django's default): under
-REPEATABLE READ the predecessor would be read from before the lock wait.
+the last step of the transaction: record() buffers the transaction's events
+and the database backend appends them right before COMMIT
+(lair/db/commit_buffer.py), the lock, the predecessor lookup and every
+insert in one server-side call (realtime migration 0002). The serialized
+section is that call and COMMIT, whatever the transaction did before. It
+relies on READ COMMITTED (Django's default): under REPEATABLE READ the
+predecessor would be read from before the lock wait.
 SQLite serializes writers already (IMMEDIATE transactions).
 
 Publish order: commits are ordered, but the broadcasts after them race
@@ -27,11 +30,13 @@ log. A publisher never waits for another event's broadcast.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
@@ -62,40 +67,81 @@ def with_event_id(event_id: int, payload: str) -> str:
     return f'{{"event_id":{int(event_id)},{payload[1:]}'
 
 
-def _append(
-    room_id: int,
-    target_user_id: int | None,
-    type: str,
-    payload: str,
-    message_id: int | None = None,
-):
-    """Insert the event; returns (its id, the id of the event before it in the log)."""
-    if connection.vendor == "postgresql":
-        # Lock, predecessor and insert in one round trip (migrations 0004, 0006).
-        with connection.cursor() as cursor:
+@dataclass(slots=True)
+class PendingEvent:
+    """A durable event of the open transaction, appended to the log right before COMMIT."""
+
+    room_id: int
+    target_user_id: int | None
+    type: str
+    payload: str
+    message_id: int | None = None
+    room_gone: bool = False
+    # Filled by the append.
+    event_id: int | None = None
+    previous: int | None = None
+
+    def published_message(self) -> dict:
+        return room_event_message(
+            self.event_id,
+            self.previous,
+            self.room_id,
+            self.type,
+            self.target_user_id,
+            self.payload,
+            room_gone=self.room_gone,
+        )
+
+
+def _append_events(db, events: list[PendingEvent]) -> None:
+    """Append ``events`` in log order in one call; fills their ids and predecessors.
+
+    The flush of the transaction's buffer (lair/db/commit_buffer.py): it runs
+    right before COMMIT, so the event-log lock it takes is held for this
+    call and COMMIT only, whatever the transaction did before.
+    """
+    if not events:
+        return
+    if db.vendor == "postgresql":
+        # Lock, predecessor and every insert in one round trip (realtime
+        # migration 0002).
+        with db.cursor() as cursor:
             cursor.execute(
-                "SELECT event_id, previous_id FROM lair_append_event(%s, %s, %s, %s, %s, %s, %s)",
+                "SELECT event_id, previous_id FROM lair_append_events("
+                "%s, %s::bigint[], %s::bigint[], %s::varchar[], %s::text[], %s::bigint[], %s)",
                 [
                     EVENT_LOG_LOCK,
-                    room_id,
-                    target_user_id,
-                    type,
-                    payload,
+                    [event.room_id for event in events],
+                    [event.target_user_id for event in events],
+                    [event.type for event in events],
+                    [event.payload for event in events],
+                    [event.message_id for event in events],
                     timezone.now(),
-                    message_id,
                 ],
             )
-            return cursor.fetchone()
-    # SQLite: the IMMEDIATE transaction already holds the only write lock.
-    previous = latest_event_id() or None
-    event = Event.objects.create(
-        room_id=room_id,
-        target_user_id=target_user_id,
-        type=type,
-        payload=payload,
-        message_id=message_id,
-    )
-    return event.pk, previous
+            links = cursor.fetchall()
+    else:
+        # SQLite: the IMMEDIATE transaction already holds the only write lock.
+        logged = Event.objects.using(db.alias)
+        previous = logged.order_by("-id").values_list("id", flat=True).first()
+        rows = logged.bulk_create(
+            [
+                Event(
+                    room_id=event.room_id,
+                    target_user_id=event.target_user_id,
+                    type=event.type,
+                    payload=event.payload,
+                    message_id=event.message_id,
+                )
+                for event in events
+            ]
+        )
+        links = []
+        for row in rows:
+            links.append((row.pk, previous))
+            previous = row.pk
+    for event, (event_id, previous) in zip(events, links, strict=True):
+        event.event_id, event.previous = event_id, previous
 
 
 def record(
@@ -105,11 +151,15 @@ def record(
     target_user_id: int | None = None,
     room_gone: bool = False,
     **fields,
-) -> int:
-    """Append a durable room event and broadcast it after commit. Returns its event_id.
+) -> None:
+    """Log a durable room event with the open transaction; broadcast it after commit.
 
-    Call inside the transaction of the change, as its last write. With
-    ``room_gone`` every socket following the room stops after this frame.
+    The event is buffered and appended with the transaction's other events
+    right before its COMMIT (lair/db/commit_buffer.py), so it is the last
+    write of the transaction wherever in it this is called. Outside a
+    transaction it is appended at once. Its event_id exists only from then
+    on: nothing returns it. With ``room_gone`` every socket following the
+    room stops after this frame.
     """
     assert type in DURABLE_TYPES, type
     payload = encode({"type": type, "room_id": room_id, **fields})
@@ -117,13 +167,18 @@ def record(
     # rewrite it (redact_message).
     embedded = fields.get("message")
     message_id = embedded.get("id") if isinstance(embedded, dict) else None
-    event_id, previous = _append(room_id, target_user_id, type, payload, message_id)
-    message = room_event_message(
-        event_id, previous, room_id, type, target_user_id, payload, room_gone=room_gone
-    )
+    event = PendingEvent(room_id, target_user_id, type, payload, message_id, room_gone)
+    db = transaction.get_connection()
+    buffer = getattr(db, "buffer_until_commit", None)
+    if buffer is None:
+        raise ImproperlyConfigured(
+            "The event log needs a lair.db database engine (lair.db.sqlite3 or "
+            "lair.db.postgresql): they append a transaction's events right before COMMIT."
+        )
+    if not buffer(_append_events, event):
+        _append_events(db, [event])
     # Published at once after commit; the fan-out restores the log order.
-    transaction.on_commit(lambda: publish_now(message), robust=True)
-    return event_id
+    transaction.on_commit(lambda: publish_now(event.published_message()), robust=True)
 
 
 # The fields of a message object that carry what its author wrote.
@@ -139,26 +194,38 @@ def redact_message(message: dict) -> int:
     plain read of the log. Only the text-bearing fields change (reactions and
     reply counts keep the history their own events tell). Found through the
     ``message_id`` index, never a scan; called in the transaction of the edit
-    or delete, BEFORE its own event is recorded, since record() takes the
-    log's lock held until COMMIT. Returns how many rows were rewritten.
+    or delete. It takes no lock: the log's lock comes with the append, right
+    before COMMIT, so these writes never run under it. Events of the same
+    transaction still waiting for that append are rewritten too. Returns how
+    many logged rows were rewritten.
     """
+    for event in transaction.get_connection().buffered(_append_events):
+        if event.message_id == message["id"]:
+            event.payload = _redacted(event.payload, message) or event.payload
     rows = list(Event.objects.filter(message_id=message["id"]).only("id", "payload"))
     changed = []
     for row in rows:
-        frame = orjson.loads(row.payload)
-        embedded = frame.get("message")
-        if not isinstance(embedded, dict) or embedded.get("id") != message["id"]:
-            continue
-        for field in TEXT_FIELDS:
-            if field in message:
-                embedded[field] = message[field]
-            else:
-                embedded.pop(field, None)
-        row.payload = encode(frame)
-        changed.append(row)
+        payload = _redacted(row.payload, message)
+        if payload is not None:
+            row.payload = payload
+            changed.append(row)
     if changed:
         Event.objects.bulk_update(changed, ["payload"])
     return len(changed)
+
+
+def _redacted(payload: str, message: dict) -> str | None:
+    """``payload`` with its embedded ``message`` text as it is now; None if it embeds none."""
+    frame = orjson.loads(payload)
+    embedded = frame.get("message")
+    if not isinstance(embedded, dict) or embedded.get("id") != message["id"]:
+        return None
+    for field in TEXT_FIELDS:
+        if field in message:
+            embedded[field] = message[field]
+        else:
+            embedded.pop(field, None)
+    return encode(frame)
 
 
 def room_event_message(

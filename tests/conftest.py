@@ -89,3 +89,32 @@ def refresh_tokens(refresh: str):
 def assert_refresh_rejected(refresh: str) -> None:
     """The refresh token is refused with 401 token_invalid (a refused token rotates nothing)."""
     assert_error(refresh_tokens(refresh), 401, "token_invalid")
+
+
+# --- capture_events: the frames an action published ---------------------------
+
+
+@pytest.fixture
+def capture_events(django_capture_on_commit_callbacks):
+    """What an action published after commit, as Zulip's tests assert events.
+
+    ``with capture_events() as events: post_message(...)`` leaves in
+    ``events`` a tests.helpers.PublishedFrame per message sent to the server
+    processes (decoded frame, room_id / user_id routing, event_id, previous),
+    in publish order. Works in transactional tests (real commits) and in
+    plain ``db`` tests, whose commit callbacks run at the end of the block.
+    """
+    import contextlib
+
+    from tests.helpers import recording_published_frames
+
+    @contextlib.contextmanager
+    def capture():
+        frames = []
+        with (
+            recording_published_frames(frames),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            yield frames
+
+    return capture

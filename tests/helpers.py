@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
 from rest_framework.test import APIClient
 
@@ -96,3 +97,70 @@ def server_process(command, *, env: dict, log, cwd):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
+
+
+# --- Events published at the boundary (the capture_events fixture) ------------
+
+
+@dataclasses.dataclass
+class PublishedFrame:
+    """A message published to every server process: its frame decoded, with its routing.
+
+    ``kind`` is the channel-layer type (room.event, user.event, room.ephemeral,
+    rooms.ephemeral, everyone.event, sockets.close); ``previous`` is the event
+    before a durable one in the log, which the fan-out delivers first.
+    """
+
+    kind: str
+    frame: dict
+    room_id: int | None = None
+    user_id: int | None = None
+    room_ids: list[int] | None = None
+    event_id: int | None = None
+    previous: int | None = None
+
+    @property
+    def type(self) -> str | None:
+        return self.frame.get("type")
+
+
+def published_frame(message: dict) -> PublishedFrame:
+    """Decode one channel-layer message as realtime.publish / realtime.log sent it."""
+    import orjson
+
+    text = message.get("text")
+    return PublishedFrame(
+        kind=message["type"],
+        frame=orjson.loads(text) if text else {k: v for k, v in message.items() if k != "type"},
+        room_id=message.get("room_id"),
+        user_id=message.get("user_id"),
+        room_ids=message.get("room_ids"),
+        event_id=message.get("event_id"),
+        previous=message.get("previous"),
+    )
+
+
+@contextlib.contextmanager
+def recording_published_frames(frames: list):
+    """Append to ``frames`` what is sent to the server processes' group, then send it on.
+
+    Watches the channel layer (Channels' object, not ours): every frame still
+    reaches the sockets.
+    """
+    from channels.layers import get_channel_layer
+
+    from realtime.publish import EVENTS_GROUP
+
+    layer = get_channel_layer()
+    send = layer.group_send
+
+    async def recording_send(group, message):
+        if group == EVENTS_GROUP:
+            frames.append(published_frame(message))
+        await send(group, message)
+
+    layer.group_send = recording_send
+    try:
+        yield frames
+    finally:
+        del layer.group_send

@@ -124,8 +124,11 @@ def test_concurrent_appends_each_name_the_event_before_them(transactional_db):
         appended = []
         try:
             for _ in range(10):
+                # Two events a transaction: one append call, two links.
+                batch = [events.PendingEvent(worker, None, "read", "{}") for _ in range(2)]
                 with transaction.atomic():
-                    appended.append(events._append(worker, None, "read", "{}"))
+                    events._append_events(connections["default"], batch)
+                appended.extend((event.event_id, event.previous) for event in batch)
         finally:
             connections.close_all()
         return appended

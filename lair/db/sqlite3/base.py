@@ -1,0 +1,9 @@
+"""Django's SQLite backend, flushing the transaction's buffered writes before COMMIT."""
+
+from django.db.backends.sqlite3 import base
+
+from lair.db.commit_buffer import CommitBufferMixin
+
+
+class DatabaseWrapper(CommitBufferMixin, base.DatabaseWrapper):
+    pass
