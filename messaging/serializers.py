@@ -4,6 +4,7 @@ serializers validate input and describe the output in the OpenAPI schema."""
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from lair import fields, text
@@ -78,6 +79,9 @@ class SearchResultSerializer(serializers.Serializer):
     snippet = fields.CharField(help_text="HTML-escaped text with matches in <mark>.")
 
 
+# One page object: the history is a viewset's "list" action, which
+# drf-spectacular would otherwise document as an array of pages.
+@extend_schema_serializer(many=False)
 class MessagePageSerializer(serializers.Serializer):
     results = MessageSerializer(many=True)
     next = fields.CharField(allow_null=True)

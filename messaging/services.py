@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -98,6 +99,14 @@ def readable_message(user: User, message_id: int) -> tuple[Message, RoomAccess]:
     return message, access
 
 
+@dataclass(frozen=True)
+class PostedMessage:
+    """What posting answers: the message as its author sees it, and whether this call stored it."""
+
+    message: dict
+    created: bool
+
+
 def post_message(
     *,
     actor: User,
@@ -105,17 +114,18 @@ def post_message(
     content: str,
     parent_id: int | None = None,
     client_id: str | None = None,
-) -> tuple[Message, bool]:
-    """Post a message (or a thread reply). Returns ``(message, created)``.
+) -> PostedMessage:
+    """Post a message (or a thread reply).
 
-    A ``client_id`` the same author used before returns that message instead
-    of a duplicate; concurrent retries are decided by the unique index.
+    A ``client_id`` the same author used before answers that message
+    (``created`` false) instead of a duplicate; concurrent retries are decided
+    by the unique index.
     """
     content = validate_content(content)
     if client_id:
         existing = _by_client_id(actor, client_id, room_id)
         if existing is not None:
-            return existing, False
+            return PostedMessage(selectors.message_dict(existing, actor.pk), created=False)
     # A retry of a stored message is not a new write: counted after that check.
     ratelimit.enforce_user(actor, "message_user")
     access = permissions.visible_room(actor, room_id)
@@ -142,9 +152,8 @@ def post_message(
             if parent is not None:
                 Message.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
             mention_ids = _store_mentions(message, new=True)
+            # The API shape as broadcast: the author's answer too, no re-read.
             payload = selectors.new_message_dict(message, actor, mention_ids)
-            # The API shape as broadcast: the view answers with it, no re-read.
-            message.payload = payload
             # Queries before the event: record() takes the event log's lock,
             # held until COMMIT.
             direct = _direct_recipients(actor, access)
@@ -154,8 +163,8 @@ def post_message(
         existing = _by_client_id(actor, client_id, room_id) if client_id else None
         if existing is None:
             raise
-        return existing, False
-    return message, True
+        return PostedMessage(selectors.message_dict(existing, actor.pk), created=False)
+    return PostedMessage(payload, created=True)
 
 
 def _direct_recipients(actor: User, access: RoomAccess) -> list[int]:
