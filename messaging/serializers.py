@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from lair import fields, text
+from messaging.services import CLIENT_ID_MAX_LENGTH
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -55,7 +56,7 @@ class MessagePostSerializer(serializers.Serializer):
     client_id = fields.CharField(
         required=False,
         allow_null=True,
-        max_length=64,
+        max_length=CLIENT_ID_MAX_LENGTH,
         validators=[text.name_rule("A client_id", required=True)],
     )
 

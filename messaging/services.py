@@ -23,6 +23,7 @@ from rooms.models import Membership
 from rooms.permissions import RoomAccess, require, room_access
 
 MENTION_PATTERN = re.compile(r"(?<![\w@.-])@([A-Za-z0-9_.-]{3,32})")
+CLIENT_ID_MAX_LENGTH = 64  # the column's length
 
 
 def validate_content(content: str) -> str:
@@ -45,6 +46,46 @@ def validate_content(content: str) -> str:
             details={"content": [f"Ensure this field has no more than {limit} characters."]},
         )
     return content
+
+
+def validate_client_id(client_id) -> str | None:
+    """A ``client_id`` is a one-line name of 1..CLIENT_ID_MAX_LENGTH characters, or None.
+
+    It is the author's retry key: refused characters (lair.text) would reach
+    logs, and a blank key is no key anyone meant.
+    """
+    if client_id is None:
+        return None
+    if not isinstance(client_id, str):
+        raise ValidationError(
+            "A client_id is a string.", details={"client_id": ["Not a valid string."]}
+        )
+    if not client_id.strip():
+        raise ValidationError(
+            "A client_id cannot be blank.", details={"client_id": ["A client_id cannot be blank."]}
+        )
+    if len(client_id) > CLIENT_ID_MAX_LENGTH:
+        raise ValidationError(
+            f"A client_id is at most {CLIENT_ID_MAX_LENGTH} characters.",
+            details={
+                "client_id": [
+                    f"Ensure this field has no more than {CLIENT_ID_MAX_LENGTH} characters."
+                ]
+            },
+        )
+    return text.check_name(client_id, field="client_id", label="A client_id")
+
+
+def validate_parent_id(parent_id) -> int | None:
+    """A thread root is named by a positive message id (or None: not a reply)."""
+    if parent_id is None:
+        return None
+    if isinstance(parent_id, bool) or not isinstance(parent_id, int) or parent_id < 1:
+        raise ValidationError(
+            "The thread root is not a message of this room.",
+            details={"parent_id": ["Not a message of this room."]},
+        )
+    return parent_id
 
 
 def mentioned_usernames(content: str) -> set[str]:
@@ -119,9 +160,12 @@ def post_message(
 
     A ``client_id`` the same author used before answers that message
     (``created`` false) instead of a duplicate; concurrent retries are decided
-    by the unique index.
+    by the unique index. The content, client_id and parent_id rules are
+    checked here, whoever calls.
     """
     content = validate_content(content)
+    client_id = validate_client_id(client_id)
+    parent_id = validate_parent_id(parent_id)
     if client_id:
         existing = _by_client_id(actor, client_id, room_id)
         if existing is not None:
