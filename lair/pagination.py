@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rest_framework import pagination
 from rest_framework.response import Response
@@ -59,6 +60,101 @@ def clamp_limit(raw: str | None, default: int = DEFAULT_LIMIT) -> int:
     return max(1, min(value, MAX_LIMIT))
 
 
+def query_id(raw: str | None, name: str) -> int | None:
+    """Parse a cursor, offset or id query parameter: an integer in 0..MAX_INTEGER, else 400."""
+    value = query_integer(raw, name)
+    if value is not None and not 0 <= value <= MAX_INTEGER:
+        raise ValidationError(
+            f"'{name}' is out of range.", details={name: [f"Must be 0..{MAX_INTEGER}."]}
+        )
+    return value
+
+
+def get_paginated_response(results: list, *, next_url: str | None, previous_url: str | None):
+    """The one page shape of API.md: ``{"results", "next", "previous"}``."""
+    return Response({"results": results, "next": next_url, "previous": previous_url})
+
+
+@dataclass(frozen=True)
+class OffsetWindow:
+    """``?offset=&limit=`` of a list read by offset (the room list, search results).
+
+    The reader fetches ``limit + 1`` rows and tells whether there were more;
+    the links keep every other query parameter of the request.
+    """
+
+    offset: int
+    limit: int
+
+    @classmethod
+    def from_request(cls, request, *, default_limit: int = DEFAULT_LIMIT) -> OffsetWindow:
+        limit = clamp_limit(request.query_params.get("limit"), default=default_limit)
+        offset = query_id(request.query_params.get("offset"), "offset") or 0
+        return cls(offset=offset, limit=limit)
+
+    def paginated_response(self, request, results: list, *, has_more: bool):
+        url = request.build_absolute_uri()
+        next_url = previous_url = None
+        if has_more:
+            next_url = replace_query_param(url, "offset", self.offset + self.limit)
+        if self.offset > 0:
+            previous_url = replace_query_param(url, "offset", max(0, self.offset - self.limit))
+        return get_paginated_response(results, next_url=next_url, previous_url=previous_url)
+
+
+@dataclass(frozen=True)
+class IdCursor:
+    """``?before=`` / ``?after=`` message-id cursors and ``?limit=`` of a message page.
+
+    Without ``after`` the page is newest first and ``next`` goes to older
+    messages; with it, oldest first and ``next`` goes to newer ones. A
+    ``forward_only`` list (a thread) reads only ``after`` and has no
+    ``previous``.
+    """
+
+    before: int | None
+    after: int | None
+    limit: int
+    forward_only: bool = False
+
+    @classmethod
+    def from_request(cls, request, *, forward_only: bool = False) -> IdCursor:
+        params = request.query_params
+        if forward_only:
+            before, after = None, query_id(params.get("after"), "after") or 0
+        else:
+            before, after = (
+                query_id(params.get("before"), "before"),
+                query_id(params.get("after"), "after"),
+            )
+        return cls(
+            before=before,
+            after=after,
+            limit=clamp_limit(params.get("limit")),
+            forward_only=forward_only,
+        )
+
+    def paginated_response(self, request, results: list[dict], *, has_more: bool):
+        """The page with links by the ids of its first and last message."""
+        url = request.build_absolute_uri()
+        url = remove_query_param(remove_query_param(url, "before"), "after")
+        next_url = previous_url = None
+        if results:
+            first, last = results[0]["id"], results[-1]["id"]
+            if self.after is not None:
+                if has_more:
+                    next_url = replace_query_param(url, "after", last)
+                previous_url = replace_query_param(url, "before", first)
+            else:
+                if has_more:
+                    next_url = replace_query_param(url, "before", last)
+                if self.before is not None:
+                    previous_url = replace_query_param(url, "after", first)
+        if self.forward_only:
+            previous_url = None
+        return get_paginated_response(results, next_url=next_url, previous_url=previous_url)
+
+
 class LimitOffsetPagination(pagination.LimitOffsetPagination):
     """Offset pages without a COUNT query: one extra row tells if there is a next page."""
 
@@ -98,8 +194,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         return replace_query_param(url, self.offset_query_param, offset)
 
     def get_paginated_response(self, data):
-        return Response(
-            {"results": data, "next": self.get_next_link(), "previous": self.get_previous_link()}
+        return get_paginated_response(
+            data, next_url=self.get_next_link(), previous_url=self.get_previous_link()
         )
 
     def get_paginated_response_schema(self, schema):

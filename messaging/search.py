@@ -1,7 +1,8 @@
 """Full-text search over messages: SQLite FTS5 or PostgreSQL full-text search.
 
-One entry point, :func:`search_messages`, picks the backend by database
-vendor. Both index the message text as it is written (SQLite: FTS5 triggers;
+:func:`search_query` reads a search request's parameters once, with every
+rule of what may be searched for; :func:`search_messages` runs it and picks
+the backend by database vendor. Both index the message text as it is written (SQLite: FTS5 triggers;
 PostgreSQL: a stored generated tsvector with a GIN index), so a message is
 searchable as soon as its POST returns, and a deleted message (text emptied)
 drops out of the index.
@@ -16,15 +17,20 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import User
+from lair.errors import ValidationError
+from lair.pagination import query_id
 from messaging.selectors import message_dicts
 from rooms.models import Room
+from rooms.permissions import visible_room
 
 CANDIDATE_WINDOW = 10_000
 MAX_TERMS = 16
@@ -45,8 +51,77 @@ class SearchFilters:
     created_after: datetime | None = None
 
 
-def terms_of(query: str) -> list[str]:
-    return TERM.findall(query)[:MAX_TERMS]
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a search asks for, read and checked by :func:`search_query`."""
+
+    terms: tuple[str, ...]
+    room_id: int | None = None
+    # ``from`` named a user: their id, or None with ``unknown_author`` when
+    # nobody has that name (then nothing matches; it is not an error).
+    author_id: int | None = None
+    unknown_author: bool = False
+    before: date | datetime | None = None
+    after: date | datetime | None = None
+
+
+def search_terms(query: str) -> tuple[str, ...]:
+    """The words of ``query``: 1-MAX_QUERY_LENGTH characters with a word among them, else 400."""
+    if not isinstance(query, str) or not query.strip() or len(query) > MAX_QUERY_LENGTH:
+        raise ValidationError(
+            "Give 1-200 characters to search for.",
+            details={"q": ["Give 1-200 characters to search for."]},
+        )
+    terms = TERM.findall(query)[:MAX_TERMS]
+    if not terms:
+        raise ValidationError(
+            "The query has no words to search for.", details={"q": ["No words to search."]}
+        )
+    return tuple(terms)
+
+
+def _date_param(params: Mapping[str, str], name: str) -> date | datetime | None:
+    raw = params.get(name)
+    if not raw:
+        return None
+    try:
+        # A bare date first: fromisoformat would read "2026-01-02" as midnight.
+        value = parse_date(raw) or parse_datetime(raw)
+    except ValueError:
+        value = None
+    if value is None:
+        raise ValidationError(
+            f"'{name}' must be a date (YYYY-MM-DD) or an ISO 8601 time.",
+            details={name: ["Invalid date."]},
+        )
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = timezone.make_aware(value)
+    return value
+
+
+def search_query(viewer: User, params: Mapping[str, str]) -> SearchQuery:
+    """Read ``q``, ``room``, ``from``, ``before`` and ``after`` of a search request.
+
+    Refuses (400) a blank, too long or wordless ``q`` and bad dates; a ``room``
+    the viewer may not see answers as that room would (404).
+    """
+    terms = search_terms(params.get("q", ""))
+    room_id = query_id(params.get("room"), "room")
+    if room_id is not None:
+        visible_room(viewer, room_id)
+    author_id, unknown_author = None, False
+    username = params.get("from", "").strip().lstrip("@").replace("\x00", "")
+    if username:
+        author_id = User.objects.by_username(username).values_list("pk", flat=True).first()
+        unknown_author = author_id is None
+    return SearchQuery(
+        terms=terms,
+        room_id=room_id,
+        author_id=author_id,
+        unknown_author=unknown_author,
+        before=_date_param(params, "before"),
+        after=_date_param(params, "after"),
+    )
 
 
 # Filters past either end of the calendar are clamped to it: 9999-12-31 plus a
@@ -175,37 +250,28 @@ def _postgres_search(terms, filters, limit, offset) -> list[tuple[int, str]]:
 
 
 def search_messages(
-    *,
-    viewer: User,
-    query: str,
-    room_id: int | None = None,
-    author: User | None = None,
-    before: date | datetime | None = None,
-    after: date | datetime | None = None,
-    limit: int = 20,
-    offset: int = 0,
+    *, viewer: User, query: SearchQuery, limit: int = 20, offset: int = 0
 ) -> tuple[list[dict], bool]:
     """Messages matching ``query`` in rooms ``viewer`` may read, most relevant first.
 
     Returns ``[{"message", "snippet"}]`` and whether more results follow.
     Snippets are HTML-escaped with the matches wrapped in ``<mark>``.
     """
-    terms = terms_of(query)
-    if not terms or offset >= CANDIDATE_WINDOW:
+    if query.unknown_author or offset >= CANDIDATE_WINDOW:
         return [], False
     rooms = Room.objects.readable_by(viewer)
-    if room_id is not None:
-        rooms = rooms.filter(pk=room_id)
+    if query.room_id is not None:
+        rooms = rooms.filter(pk=query.room_id)
     filters = SearchFilters(
         room_ids=list(rooms.values_list("id", flat=True)),
-        author_id=author.pk if author else None,
-        created_before=upper_bound(before) if before else None,
-        created_after=lower_bound(after) if after else None,
+        author_id=query.author_id,
+        created_before=upper_bound(query.before) if query.before else None,
+        created_after=lower_bound(query.after) if query.after else None,
     )
     if not filters.room_ids:
         return [], False
     run = _postgres_search if connection.vendor == "postgresql" else _sqlite_search
-    rows = run(terms, filters, limit + 1, offset)
+    rows = run(query.terms, filters, limit + 1, offset)
     has_more = len(rows) > limit
     rows = rows[:limit]
     messages = {m["id"]: m for m in message_dicts([row[0] for row in rows], viewer.pk)}

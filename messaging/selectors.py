@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -295,11 +295,6 @@ def room_fields(row: dict) -> dict:
     }
 
 
-def readable_rooms_filter(user: User) -> Q:
-    """Q on Message: messages of rooms ``user`` may read."""
-    return Q(room__in=Room.objects.readable_by(user))
-
-
 def read_state(user: User, membership: Membership) -> dict:
     """My read marker in a room and what is unread after it."""
     marker = membership.last_read_message_id
@@ -319,8 +314,30 @@ def read_state(user: User, membership: Membership) -> dict:
     }
 
 
-def thread_messages(root: Message):
-    return Message.objects.filter(parent_id=root.pk)
+def room_history(
+    room: Room, *, viewer_id: int, before: int | None, after: int | None, limit: int
+) -> tuple[list[dict], bool]:
+    """A page of a room's messages by id cursor (see :func:`message_page`)."""
+    return message_page(
+        Message.objects.filter(room_id=room.pk),
+        viewer_id=viewer_id,
+        before=before,
+        after=after,
+        limit=limit,
+    )
+
+
+def thread_replies(
+    root: Message, *, viewer_id: int, after: int, limit: int
+) -> tuple[list[dict], bool]:
+    """A page of the replies to a thread root, oldest first."""
+    return message_page(
+        Message.objects.filter(parent_id=root.pk),
+        viewer_id=viewer_id,
+        before=None,
+        after=after,
+        limit=limit,
+    )
 
 
 def missed_events(user_id: int, after: int, *, room_ids, limit: int):

@@ -4,9 +4,11 @@ serializers validate input and describe the output in the OpenAPI schema."""
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from lair import fields, text
+from messaging.services import CLIENT_ID_MAX_LENGTH
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -54,7 +56,7 @@ class MessagePostSerializer(serializers.Serializer):
     client_id = fields.CharField(
         required=False,
         allow_null=True,
-        max_length=64,
+        max_length=CLIENT_ID_MAX_LENGTH,
         validators=[text.name_rule("A client_id", required=True)],
     )
 
@@ -78,6 +80,9 @@ class SearchResultSerializer(serializers.Serializer):
     snippet = fields.CharField(help_text="HTML-escaped text with matches in <mark>.")
 
 
+# One page object: the history is a viewset's "list" action, which
+# drf-spectacular would otherwise document as an array of pages.
+@extend_schema_serializer(many=False)
 class MessagePageSerializer(serializers.Serializer):
     results = MessageSerializer(many=True)
     next = fields.CharField(allow_null=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from rooms.models import Membership
 from rooms.permissions import RoomAccess, require, room_access
 
 MENTION_PATTERN = re.compile(r"(?<![\w@.-])@([A-Za-z0-9_.-]{3,32})")
+CLIENT_ID_MAX_LENGTH = 64  # the column's length
 
 
 def validate_content(content: str) -> str:
@@ -44,6 +46,46 @@ def validate_content(content: str) -> str:
             details={"content": [f"Ensure this field has no more than {limit} characters."]},
         )
     return content
+
+
+def validate_client_id(client_id) -> str | None:
+    """A ``client_id`` is a one-line name of 1..CLIENT_ID_MAX_LENGTH characters, or None.
+
+    It is the author's retry key: refused characters (lair.text) would reach
+    logs, and a blank key is no key anyone meant.
+    """
+    if client_id is None:
+        return None
+    if not isinstance(client_id, str):
+        raise ValidationError(
+            "A client_id is a string.", details={"client_id": ["Not a valid string."]}
+        )
+    if not client_id.strip():
+        raise ValidationError(
+            "A client_id cannot be blank.", details={"client_id": ["A client_id cannot be blank."]}
+        )
+    if len(client_id) > CLIENT_ID_MAX_LENGTH:
+        raise ValidationError(
+            f"A client_id is at most {CLIENT_ID_MAX_LENGTH} characters.",
+            details={
+                "client_id": [
+                    f"Ensure this field has no more than {CLIENT_ID_MAX_LENGTH} characters."
+                ]
+            },
+        )
+    return text.check_name(client_id, field="client_id", label="A client_id")
+
+
+def validate_parent_id(parent_id) -> int | None:
+    """A thread root is named by a positive message id (or None: not a reply)."""
+    if parent_id is None:
+        return None
+    if isinstance(parent_id, bool) or not isinstance(parent_id, int) or parent_id < 1:
+        raise ValidationError(
+            "The thread root is not a message of this room.",
+            details={"parent_id": ["Not a message of this room."]},
+        )
+    return parent_id
 
 
 def mentioned_usernames(content: str) -> set[str]:
@@ -98,6 +140,14 @@ def readable_message(user: User, message_id: int) -> tuple[Message, RoomAccess]:
     return message, access
 
 
+@dataclass(frozen=True)
+class PostedMessage:
+    """What posting answers: the message as its author sees it, and whether this call stored it."""
+
+    message: dict
+    created: bool
+
+
 def post_message(
     *,
     actor: User,
@@ -105,17 +155,21 @@ def post_message(
     content: str,
     parent_id: int | None = None,
     client_id: str | None = None,
-) -> tuple[Message, bool]:
-    """Post a message (or a thread reply). Returns ``(message, created)``.
+) -> PostedMessage:
+    """Post a message (or a thread reply).
 
-    A ``client_id`` the same author used before returns that message instead
-    of a duplicate; concurrent retries are decided by the unique index.
+    A ``client_id`` the same author used before answers that message
+    (``created`` false) instead of a duplicate; concurrent retries are decided
+    by the unique index. The content, client_id and parent_id rules are
+    checked here, whoever calls.
     """
     content = validate_content(content)
+    client_id = validate_client_id(client_id)
+    parent_id = validate_parent_id(parent_id)
     if client_id:
         existing = _by_client_id(actor, client_id, room_id)
         if existing is not None:
-            return existing, False
+            return PostedMessage(selectors.message_dict(existing, actor.pk), created=False)
     # A retry of a stored message is not a new write: counted after that check.
     ratelimit.enforce_user(actor, "message_user")
     access = permissions.visible_room(actor, room_id)
@@ -142,9 +196,8 @@ def post_message(
             if parent is not None:
                 Message.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
             mention_ids = _store_mentions(message, new=True)
+            # The API shape as broadcast: the author's answer too, no re-read.
             payload = selectors.new_message_dict(message, actor, mention_ids)
-            # The API shape as broadcast: the view answers with it, no re-read.
-            message.payload = payload
             direct = _direct_recipients(actor, access)
             log.record("message.created", room_id, message=payload)
             _notify(access, payload, mention_ids, direct)
@@ -152,8 +205,8 @@ def post_message(
         existing = _by_client_id(actor, client_id, room_id) if client_id else None
         if existing is None:
             raise
-        return existing, False
-    return message, True
+        return PostedMessage(selectors.message_dict(existing, actor.pk), created=False)
+    return PostedMessage(payload, created=True)
 
 
 def _direct_recipients(actor: User, access: RoomAccess) -> list[int]:

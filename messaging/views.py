@@ -1,23 +1,22 @@
-"""Messages API (and the room list, which needs message state): thin adapters."""
+"""Messages API (and the room list, which needs message state): thin adapters.
+
+Each viewset parses the request (serializers shape bodies, lair.pagination
+reads cursors and pages), calls one service or selector and answers.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from accounts.models import User
 from lair.api import validated
-from lair.errors import ValidationError
-from lair.pagination import MAX_INTEGER, LimitOffsetPagination, clamp_limit, query_integer
+from lair.pagination import MAX_INTEGER, IdCursor, LimitOffsetPagination, OffsetWindow
 from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
-from messaging import search, selectors, services
+from messaging import selectors, services
+from messaging.search import search_messages, search_query
 from messaging.serializers import (
     MessageEditSerializer,
     MessagePageSerializer,
@@ -29,57 +28,33 @@ from messaging.serializers import (
     ReadStateSerializer,
     SearchPageSerializer,
 )
+from rooms import selectors as room_selectors
 from rooms import services as room_services
 from rooms.permissions import visible_room
 from rooms.serializers import RoomCreateSerializer, RoomListItemSerializer, RoomSerializer
-from rooms.views import room_answer
 
 LIMIT = OpenApiParameter("limit", int, description="1-100, default 50")
-# What _int_param accepts: the schema shows the bounds.
+# What lair.pagination.query_id accepts: the schema shows the bounds.
 BOUNDED = {"type": "integer", "minimum": 0, "maximum": MAX_INTEGER}
 
 
-def _int_param(request, name: str) -> int | None:
-    value = query_integer(request.query_params.get(name), name)
-    if value is not None and not 0 <= value <= MAX_INTEGER:
-        raise ValidationError(
-            f"'{name}' is out of range.", details={name: [f"Must be 0..{MAX_INTEGER}."]}
-        )
-    return value
+def _room_answer(user, room_id: int, status_code: int) -> Response:
+    """A room as its members see it, with the caller's role."""
+    room = room_selectors.room_with_count(room_id)
+    context = {"roles": room_selectors.roles_of(user, [room.pk])}
+    return Response(RoomSerializer(room, context=context).data, status=status_code)
 
 
-def _offset(request) -> int:
-    return _int_param(request, "offset") or 0
+def _created_or_found(created: bool) -> int:
+    return status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
-def cursor_links(request, page: list[dict], *, before, after, has_more) -> tuple:
-    """next/previous URLs of a message page read by id cursors."""
-    url = request.build_absolute_uri()
-    url = remove_query_param(remove_query_param(url, "before"), "after")
-    next_url = previous_url = None
-    if after is not None:
-        if has_more and page:
-            next_url = replace_query_param(url, "after", page[-1]["id"])
-        if page:
-            previous_url = replace_query_param(url, "before", page[0]["id"])
-    else:
-        if has_more and page:
-            next_url = replace_query_param(url, "before", page[-1]["id"])
-        if before is not None and page:
-            previous_url = replace_query_param(url, "after", page[0]["id"])
-    return next_url, previous_url
+# Comments, not docstrings, on the viewsets: drf-spectacular would publish a
+# docstring as every operation's description.
 
 
-def offset_links(request, offset: int, limit: int, has_more: bool) -> tuple:
-    url = request.build_absolute_uri()
-    next_url = replace_query_param(url, "offset", offset + limit) if has_more else None
-    previous_url = None
-    if offset > 0:
-        previous_url = replace_query_param(url, "offset", max(0, offset - limit))
-    return next_url, previous_url
-
-
-class RoomCollectionView(APIView):
+class RoomViewSet(viewsets.ViewSet):
+    # /rooms: the rooms I belong to, and creating one.
     # Only for the schema: lists answer {results, next, previous}.
     pagination_class = LimitOffsetPagination
 
@@ -89,12 +64,12 @@ class RoomCollectionView(APIView):
         responses={200: RoomListItemSerializer(many=True), **ERROR_RESPONSES},
         summary="Rooms I belong to, with unread counts and the last message",
     )
-    def get(self, request):
-        limit = clamp_limit(request.query_params.get("limit"))
-        offset = _offset(request)
-        rooms, has_more = selectors.room_list(request.user, offset=offset, limit=limit)
-        next_url, previous_url = offset_links(request, offset, limit, has_more)
-        return Response({"results": rooms, "next": next_url, "previous": previous_url})
+    def list(self, request):
+        window = OffsetWindow.from_request(request)
+        rooms, has_more = selectors.room_list(
+            request.user, offset=window.offset, limit=window.limit
+        )
+        return window.paginated_response(request, rooms, has_more=has_more)
 
     @extend_schema(
         tags=["rooms"],
@@ -102,15 +77,18 @@ class RoomCollectionView(APIView):
         responses={201: RoomSerializer, **ERROR_RESPONSES},
         summary="Create a public or private room",
     )
-    def post(self, request):
+    def create(self, request):
         data = validated(RoomCreateSerializer, request.data)
         room = room_services.create_room(actor=request.user, **data)
-        return room_answer(request.user, room.pk, status.HTTP_201_CREATED)
+        return _room_answer(request.user, room.pk, status.HTTP_201_CREATED)
 
 
-class RoomMessagesView(APIView):
+class RoomMessageViewSet(viewsets.ViewSet):
+    # /rooms/{room_id}/messages: a room's history, and posting to it.
     @extend_schema(
         tags=["messages"],
+        # A page object, not a list of messages: named as the single read it is.
+        operation_id="rooms_messages_retrieve",
         parameters=[
             OpenApiParameter("before", BOUNDED, description="Messages older than this id"),
             OpenApiParameter(
@@ -121,18 +99,17 @@ class RoomMessagesView(APIView):
         responses={200: MessagePageSerializer, **ERROR_RESPONSES},
         summary="Message history, newest first (or oldest first after a cursor)",
     )
-    def get(self, request, room_id: int):
-        before, after = _int_param(request, "before"), _int_param(request, "after")
-        limit = clamp_limit(request.query_params.get("limit"))
+    def list(self, request, room_id: int):
+        cursor = IdCursor.from_request(request)
         access = visible_room(request.user, room_id)
-        messages = access.room.messages.all()
-        page, has_more = selectors.message_page(
-            messages, viewer_id=request.user.pk, before=before, after=after, limit=limit
+        page, has_more = selectors.room_history(
+            access.room,
+            viewer_id=request.user.pk,
+            before=cursor.before,
+            after=cursor.after,
+            limit=cursor.limit,
         )
-        next_url, previous_url = cursor_links(
-            request, page, before=before, after=after, has_more=has_more
-        )
-        return Response({"results": page, "next": next_url, "previous": previous_url})
+        return cursor.paginated_response(request, page, has_more=has_more)
 
     @extend_schema(
         tags=["messages"],
@@ -140,22 +117,25 @@ class RoomMessagesView(APIView):
         responses={201: MessageSerializer, 200: MessageSerializer, **CONFLICT_RESPONSES},
         summary="Post a message (201), or get the one a repeated client_id made (200)",
     )
-    def post(self, request, room_id: int):
+    def create(self, request, room_id: int):
         data = validated(MessagePostSerializer, request.data)
-        message, created = services.post_message(
+        posted = services.post_message(
             actor=request.user,
             room_id=room_id,
             content=data["content"],
             parent_id=data.get("parent_id"),
             client_id=data.get("client_id"),
         )
-        body = message.payload if created else selectors.message_dict(message, request.user.pk)
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(posted.message, status=_created_or_found(posted.created))
 
 
-class MessageDetailView(APIView):
+class MessageViewSet(viewsets.ViewSet):
+    # /messages/{message_id}: one message, its thread and reactions; /messages/search.
+    lookup_url_kwarg = "message_id"
+    lookup_value_converter = "id"
+
     @extend_schema(tags=["messages"], responses={200: MessageSerializer, **ERROR_RESPONSES})
-    def get(self, request, message_id: int):
+    def retrieve(self, request, message_id: int):
         message, _ = services.readable_message(request.user, message_id)
         return Response(selectors.message_dict(message, request.user.pk))
 
@@ -165,7 +145,7 @@ class MessageDetailView(APIView):
         responses={200: MessageSerializer, **CONFLICT_RESPONSES},
         summary="Edit my message",
     )
-    def patch(self, request, message_id: int):
+    def partial_update(self, request, message_id: int):
         data = validated(MessageEditSerializer, request.data)
         message = services.edit_message(
             actor=request.user, message_id=message_id, content=data["content"]
@@ -177,34 +157,26 @@ class MessageDetailView(APIView):
         responses={204: None, **ERROR_RESPONSES},
         summary="Delete a message (mine, or any as room moderator+); a placeholder stays",
     )
-    def delete(self, request, message_id: int):
+    def destroy(self, request, message_id: int):
         services.delete_message(actor=request.user, message_id=message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-
-class ThreadView(APIView):
     @extend_schema(
         tags=["messages"],
+        operation_id="messages_thread_retrieve",
         parameters=[OpenApiParameter("after", BOUNDED), LIMIT],
         responses={200: MessagePageSerializer, **ERROR_RESPONSES},
         summary="Replies to a thread root, oldest first",
     )
-    def get(self, request, message_id: int):
+    @action(detail=True, methods=["get"], url_path="thread", url_name="thread")
+    def thread(self, request, message_id: int):
         root, _ = services.readable_message(request.user, message_id)
-        after = _int_param(request, "after") or 0
-        limit = clamp_limit(request.query_params.get("limit"))
-        page, has_more = selectors.message_page(
-            selectors.thread_messages(root),
-            viewer_id=request.user.pk,
-            before=None,
-            after=after,
-            limit=limit,
+        cursor = IdCursor.from_request(request, forward_only=True)
+        page, has_more = selectors.thread_replies(
+            root, viewer_id=request.user.pk, after=cursor.after, limit=cursor.limit
         )
-        next_url, _ = cursor_links(request, page, before=None, after=after, has_more=has_more)
-        return Response({"results": page, "next": next_url, "previous": None})
+        return cursor.paginated_response(request, page, has_more=has_more)
 
-
-class ReactionsView(APIView):
     @extend_schema(
         tags=["messages"],
         request=ReactionSerializer,
@@ -215,28 +187,59 @@ class ReactionsView(APIView):
         },
         summary="React to a message (the same emoji twice is one reaction)",
     )
-    def post(self, request, message_id: int):
+    @action(detail=True, methods=["post"], url_path="reactions", url_name="reactions")
+    def reactions(self, request, message_id: int):
         data = validated(ReactionSerializer, request.data)
         reaction, created = services.add_reaction(
             actor=request.user, message_id=message_id, emoji=data["emoji"]
         )
-        return Response(
-            {
-                "message_id": reaction.message_id,
-                "emoji": reaction.emoji,
-                "user_id": reaction.user_id,
-            },
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        answer = {
+            "message_id": reaction.message_id,
+            "emoji": reaction.emoji,
+            "user_id": reaction.user_id,
+        }
+        return Response(answer, status=_created_or_found(created))
 
-
-class ReactionDetailView(APIView):
+    # ``path``: reactions stored under older rules may hold "/", and every
+    # stored one can be taken back. The router puts the slash-terminated route
+    # first, so a trailing slash is never part of the emoji.
     @extend_schema(
         tags=["messages"], responses={204: None, **ERROR_RESPONSES}, summary="Take back a reaction"
     )
-    def delete(self, request, message_id: int, emoji: str):
+    @action(detail=True, methods=["delete"], url_path="reactions/<path:emoji>", url_name="reaction")
+    def reaction(self, request, message_id: int, emoji: str):
         services.remove_reaction(actor=request.user, message_id=message_id, emoji=emoji)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        tags=["messages"],
+        operation_id="messages_search_retrieve",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                # What messaging.search accepts: 1-200 characters with a word among them.
+                {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\w"},
+                required=True,
+                description="Words to find (1-200 characters, at least one word)",
+            ),
+            OpenApiParameter("room", BOUNDED, description="Only this room"),
+            OpenApiParameter("from", str, description="Only messages by this username"),
+            OpenApiParameter("before", str, description="Date (exclusive) or ISO time"),
+            OpenApiParameter("after", str, description="Date (exclusive) or ISO time"),
+            LIMIT,
+            OpenApiParameter("offset", BOUNDED),
+        ],
+        responses={200: SearchPageSerializer, **ERROR_RESPONSES},
+        summary="Full-text search in the rooms I may read, most relevant first",
+    )
+    @action(detail=False, methods=["get"], url_path="search", url_name="search")
+    def search(self, request):
+        query = search_query(request.user, request.query_params)
+        window = OffsetWindow.from_request(request, default_limit=20)
+        results, has_more = search_messages(
+            viewer=request.user, query=query, limit=window.limit, offset=window.offset
+        )
+        return window.paginated_response(request, results, has_more=has_more)
 
 
 class ReadView(APIView):
@@ -252,78 +255,3 @@ class ReadView(APIView):
             actor=request.user, room_id=room_id, message_id=data["message_id"]
         )
         return Response(selectors.read_state(request.user, membership))
-
-
-def _date_param(request, name: str) -> date | datetime | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        # A bare date first: fromisoformat would read "2026-01-02" as midnight.
-        value = parse_date(raw) or parse_datetime(raw)
-    except ValueError:
-        value = None
-    if value is None:
-        raise ValidationError(
-            f"'{name}' must be a date (YYYY-MM-DD) or an ISO 8601 time.",
-            details={name: ["Invalid date."]},
-        )
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = timezone.make_aware(value)
-    return value
-
-
-class SearchView(APIView):
-    @extend_schema(
-        tags=["messages"],
-        parameters=[
-            OpenApiParameter(
-                "q",
-                # What the view accepts: 1-200 characters with a word among them.
-                {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\w"},
-                required=True,
-                description="Words to find (1-200 characters, at least one word)",
-            ),
-            OpenApiParameter("room", BOUNDED, description="Only this room"),
-            OpenApiParameter("from", str, description="Only messages by this username"),
-            OpenApiParameter("before", str, description="Date (exclusive) or ISO time"),
-            OpenApiParameter("after", str, description="Date (exclusive) or ISO time"),
-            LIMIT,
-            OpenApiParameter("offset", BOUNDED),
-        ],
-        responses={200: SearchPageSerializer, **ERROR_RESPONSES},
-        summary="Full-text search in the rooms I may read, most relevant first",
-    )
-    def get(self, request):
-        query = request.query_params.get("q", "")
-        if not query.strip() or len(query) > search.MAX_QUERY_LENGTH:
-            raise ValidationError(
-                "Give 1-200 characters to search for.",
-                details={"q": ["Give 1-200 characters to search for."]},
-            )
-        if not search.terms_of(query):
-            raise ValidationError(
-                "The query has no words to search for.", details={"q": ["No words to search."]}
-            )
-        room_id = _int_param(request, "room")
-        if room_id is not None:
-            visible_room(request.user, room_id)
-        author = None
-        username = request.query_params.get("from", "").strip().lstrip("@").replace("\x00", "")
-        if username:
-            # Unknown usernames match nothing (author 0), they are not an error.
-            author = User.objects.by_username(username).first() or User(pk=0)
-        limit = clamp_limit(request.query_params.get("limit"), default=20)
-        offset = _offset(request)
-        results, has_more = search.search_messages(
-            viewer=request.user,
-            query=query,
-            room_id=room_id,
-            author=author,
-            before=_date_param(request, "before"),
-            after=_date_param(request, "after"),
-            limit=limit,
-            offset=offset,
-        )
-        next_url, previous_url = offset_links(request, offset, limit, has_more)
-        return Response({"results": results, "next": next_url, "previous": previous_url})

@@ -107,14 +107,15 @@ def test_bad_cursor_is_a_validation_error(alice, room, param, value):
 
 
 @pytest.mark.parametrize("param", ["before", "after"])
-def test_cursor_beyond_the_database_integer_range_is_not_a_server_error(alice, room, param):
+def test_cursor_beyond_the_database_integer_range_is_a_validation_error(alice, room, param):
     stored_messages(room, alice, 2)
 
     response = client_for(alice).get(
         f"{API}/rooms/{room}/messages", {param: "99999999999999999999999"}
     )
 
-    assert response.status_code in (200, 400), response.content
+    error = assert_error(response, 400, "validation_error")
+    assert param in error["details"], error
 
 
 def test_public_room_history_is_readable_by_non_members(alice, room, outsider):

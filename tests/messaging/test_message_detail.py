@@ -30,6 +30,12 @@ def delete(user, message_id: int):
     return client_for(user).delete(f"{API}/messages/{message_id}")
 
 
+def assert_placeholder(message: dict) -> None:
+    """A deleted message reads back as a placeholder: flagged, with its text gone."""
+    assert message["deleted"] is True
+    assert message["content"] == ""
+
+
 def react(user, message_id: int, emoji: str = "👍"):
     response = client_for(user).post(
         f"{API}/messages/{message_id}/reactions", {"emoji": emoji}, format="json"
@@ -172,12 +178,14 @@ def test_room_moderator_deletes_someone_elses_message(alice, bob, carol, room):
 
     assert delete(bob, message["id"]).status_code == 204
     assert get_message(carol, message["id"])["deleted"] is True
+    assert_placeholder(get_message(carol, message["id"]))
 
 
 def test_room_owner_deletes_someone_elses_message(alice, carol, room):
     message = posted(carol, room, "spam")
 
     assert delete(alice, message["id"]).status_code == 204
+    assert_placeholder(get_message(carol, message["id"]))
 
 
 def test_site_moderator_deletes_in_public_rooms_without_joining(alice, room):
@@ -185,6 +193,7 @@ def test_site_moderator_deletes_in_public_rooms_without_joining(alice, room):
     moderator = UserFactory(username="sitemod", role=User.Role.MODERATOR)
 
     assert client_for(moderator).delete(f"{API}/messages/{message['id']}").status_code == 204
+    assert_placeholder(get_message(alice, message["id"]))
 
 
 def test_site_moderator_cannot_see_private_rooms_messages(alice, private_room):
@@ -199,6 +208,7 @@ def test_room_admin_role_is_enough_to_delete_others_messages(alice, bob, carol, 
     message = posted(carol, room, "off topic")
 
     assert client_for(bob).delete(f"{API}/messages/{message['id']}").status_code == 204
+    assert_placeholder(get_message(carol, message["id"]))
 
 
 def test_plain_member_cannot_delete_someone_elses_message(bob, carol, room):

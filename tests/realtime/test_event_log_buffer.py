@@ -101,9 +101,11 @@ def test_an_event_recorded_outside_a_transaction_is_logged_at_once(room):
 
 def test_an_edit_in_the_transaction_of_its_post_leaves_no_old_text_in_the_log(alice, room):
     with transaction.atomic():
-        message, _ = messaging.post_message(actor=alice, room_id=room.pk, content="first draft")
-        messaging.edit_message(actor=alice, message_id=message.pk, content="final text")
-    payloads = Event.objects.filter(message_id=message.pk).values_list("payload", flat=True)
+        message = messaging.post_message(
+            actor=alice, room_id=room.pk, content="first draft"
+        ).message
+        messaging.edit_message(actor=alice, message_id=message["id"], content="final text")
+    payloads = Event.objects.filter(message_id=message["id"]).values_list("payload", flat=True)
     contents = [orjson.loads(payload)["message"]["content"] for payload in payloads]
     assert contents == ["final text", "final text"]
 
@@ -112,21 +114,21 @@ def test_posting_publishes_the_message_to_the_room_and_notifies_who_is_mentioned
     alice, bob, room, capture_events
 ):
     with capture_events() as events:
-        message, _ = messaging.post_message(actor=alice, room_id=room.pk, content="hi @bob")
+        message = messaging.post_message(actor=alice, room_id=room.pk, content="hi @bob").message
     assert [(e.kind, e.type, e.room_id, e.user_id) for e in events] == [
         ("room.event", "message.created", room.pk, None),
         ("user.event", "notification", None, bob.pk),
     ]
     created, notification = events
-    assert created.frame["message"]["id"] == message.pk
+    assert created.frame["message"]["id"] == message["id"]
     assert created.frame["event_id"] == created.event_id
     assert notification.frame["kind"] == "mention"
 
 
 def test_editing_publishes_the_new_text_to_the_room(alice, room, capture_events):
-    message, _ = messaging.post_message(actor=alice, room_id=room.pk, content="draft")
+    message = messaging.post_message(actor=alice, room_id=room.pk, content="draft").message
     with capture_events() as events:
-        messaging.edit_message(actor=alice, message_id=message.pk, content="final")
+        messaging.edit_message(actor=alice, message_id=message["id"], content="final")
     assert [(e.type, e.room_id, e.frame["message"]["content"]) for e in events] == [
         ("message.updated", room.pk, "final")
     ]
@@ -146,7 +148,7 @@ def test_joining_publishes_the_join_and_subscribes_the_new_member(room, capture_
 
 def test_a_new_member_starts_with_every_earlier_message_read(alice, room):
     messaging.post_message(actor=alice, room_id=room.pk, content="before carol")
-    newest, _ = messaging.post_message(actor=alice, room_id=room.pk, content="newest")
+    newest = messaging.post_message(actor=alice, room_id=room.pk, content="newest").message
     carol = UserFactory(username="carol")
     membership, _ = rooms.join_room(actor=carol, room_id=room.pk)
-    assert membership.last_read_message_id == newest.pk
+    assert membership.last_read_message_id == newest["id"]

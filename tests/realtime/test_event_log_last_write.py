@@ -72,7 +72,7 @@ def room(alice, bob):
 
 @pytest.fixture
 def message(alice, room):
-    message, _ = messaging.post_message(actor=alice, room_id=room.pk, content="hello @bob")
+    message = messaging.post_message(actor=alice, room_id=room.pk, content="hello @bob").message
     return message
 
 
@@ -86,7 +86,7 @@ def test_posting_a_message_appends_its_event_last(alice, room):
 def test_a_thread_reply_appends_its_event_last(bob, room, message):
     statements = statements_of(
         lambda: messaging.post_message(
-            actor=bob, room_id=room.pk, content="a reply", parent_id=message.pk
+            actor=bob, room_id=room.pk, content="a reply", parent_id=message["id"]
         )
     )
     assert_the_append_ends_the_transaction(statements)
@@ -94,7 +94,7 @@ def test_a_thread_reply_appends_its_event_last(bob, room, message):
 
 def test_editing_appends_its_event_after_rewriting_the_logged_frames(alice, message):
     statements = statements_of(
-        lambda: messaging.edit_message(actor=alice, message_id=message.pk, content="changed")
+        lambda: messaging.edit_message(actor=alice, message_id=message["id"], content="changed")
     )
     assert_the_append_ends_the_transaction(statements)
     # The earlier frames were rewritten first, outside the log's lock.
@@ -103,16 +103,18 @@ def test_editing_appends_its_event_after_rewriting_the_logged_frames(alice, mess
 
 
 def test_deleting_a_message_appends_its_event_last(alice, message):
-    statements = statements_of(lambda: messaging.delete_message(actor=alice, message_id=message.pk))
+    statements = statements_of(
+        lambda: messaging.delete_message(actor=alice, message_id=message["id"])
+    )
     assert_the_append_ends_the_transaction(statements)
 
 
 def test_reacting_and_taking_it_back_append_their_events_last(bob, message):
     added = statements_of(
-        lambda: messaging.add_reaction(actor=bob, message_id=message.pk, emoji="👍")
+        lambda: messaging.add_reaction(actor=bob, message_id=message["id"], emoji="👍")
     )
     removed = statements_of(
-        lambda: messaging.remove_reaction(actor=bob, message_id=message.pk, emoji="👍")
+        lambda: messaging.remove_reaction(actor=bob, message_id=message["id"], emoji="👍")
     )
     assert_the_append_ends_the_transaction(added)
     assert_the_append_ends_the_transaction(removed)
@@ -120,7 +122,7 @@ def test_reacting_and_taking_it_back_append_their_events_last(bob, message):
 
 def test_moving_the_read_marker_appends_its_event_last(bob, room, message):
     statements = statements_of(
-        lambda: messaging.mark_read(actor=bob, room_id=room.pk, message_id=message.pk)
+        lambda: messaging.mark_read(actor=bob, room_id=room.pk, message_id=message["id"])
     )
     assert_the_append_ends_the_transaction(statements)
 
