@@ -110,7 +110,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.writer.write(text_message(await self.encode_json(content)))
 
     async def send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
+        await self.send_json(frames.error(code, message))
 
     # --- connection lifecycle ------------------------------------------------
 
@@ -259,11 +259,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_error("already_authenticated", "This socket is already authenticated.")
 
     async def on_ping(self, frame):
-        await self.send_json({"type": "pong", **({"id": frame["id"]} if "id" in frame else {})})
+        await self.send_json(frames.pong(frame))
 
     async def on_typing(self, frame):
         room_id = frame["room_id"]
-        if room_id not in self.rooms():
+        if not self.fanout.follows(self, room_id):
             return await self.send_error("not_found", "You are not a member of that room.")
         if frame.get("state", "start") == "stop":
             return await self.typing_stopped(room_id)
@@ -293,7 +293,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if await database_sync_to_async(log.can_resume_from)(after):
                 await self.replay(after)
             else:
-                await self.send_json({"type": "resync_required"})
+                await self.send_json(frames.RESYNC_REQUIRED)
         finally:
             self.writer.release()
 
@@ -316,8 +316,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if len(batch) < RESUME_BATCH:
                 break
             if sent >= settings.WS_RESUME_MAX_EVENTS:
-                return await self.send_json({"type": "resync_required"})
-        await self.send_json({"type": "resumed", "last_event_id": last})
+                return await self.send_json(frames.RESYNC_REQUIRED)
+        await self.send_json(frames.resumed(last))
 
     FRAME_HANDLERS = {
         "auth": on_auth,

@@ -1,4 +1,4 @@
-"""The socket frames messaging owns: ready, typing and presence.
+"""The socket frames messaging owns: ready, typing, presence and the protocol's own.
 
 Every other frame is an event built where its change is made (realtime/log.py
 for durable room events). A user appears in the one public shape of the API
@@ -49,6 +49,24 @@ def presence(room_ids, user_id: int, status: str, last_seen: datetime | None = N
         "last_seen": utc_iso(last_seen),
     }
     return publish.rooms_ephemeral(room_ids, frame)
+
+
+def error(code: str, message: str) -> dict:
+    """An ``error`` frame: a client frame was refused; the socket stays open."""
+    return {"type": "error", "code": code, "message": message}
+
+
+def pong(frame: dict) -> dict:
+    """The answer to a ``ping``: its ``id`` echoed when it had one."""
+    return {"type": "pong", "id": frame["id"]} if "id" in frame else {"type": "pong"}
+
+
+def resumed(last_event_id: int) -> dict:
+    """A ``resume`` replay is over: live events follow."""
+    return {"type": "resumed", "last_event_id": last_event_id}
+
+
+RESYNC_REQUIRED = {"type": "resync_required"}  # the log no longer reaches back that far
 
 
 # --- frames from the client ---------------------------------------------------------

@@ -156,6 +156,9 @@ class Fanout:
         """The rooms ``socket`` receives now (joins and departures included)."""
         return frozenset(self.followed.get(socket, ()))
 
+    def follows(self, socket: Subscriber, room_id: int) -> bool:
+        return room_id in self.followed.get(socket, ())
+
     def follow(self, socket: Subscriber, room_id: int) -> None:
         self.rooms[room_id].add(socket)
         self.followed.setdefault(socket, set()).add(room_id)
