@@ -287,37 +287,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await apublish(frames.presence(self.rooms(), self.user.pk, status))
 
     async def on_resume(self, frame):
-        after = frame["after"]
         self.writer.hold()  # live events wait until the replay is out
         try:
-            if await database_sync_to_async(log.can_resume_from)(after):
-                await self.replay(after)
-            else:
-                await self.send_json(frames.RESYNC_REQUIRED)
+            last = None
+            if await database_sync_to_async(log.can_resume_from)(frame["after"]):
+                last = await self.writer.replay(self.missed_events, frame["after"], RESUME_BATCH)
+            await self.send_json(frames.RESYNC_REQUIRED if last is None else frames.resumed(last))
         finally:
             self.writer.release()
 
-    async def replay(self, after: int):
-        last, sent = after, 0
-        while True:
-            batch = await database_sync_to_async(selectors.missed_events)(
-                self.user.pk, last, room_ids=sorted(self.rooms()), limit=RESUME_BATCH
-            )
-            for event_id, _room_id, payload in batch:
-                last = event_id
-                if self.writer.remember(event_id):
-                    self.writer.write(text_message(log.with_event_id(event_id, payload)))
-                    sent += 1
-                    # A client that reads slower than the replay sets its pace,
-                    # rather than fill the backlog (and be closed for it).
-                    await self.writer.caught_up()
-                    if self.closing:
-                        return
-            if len(batch) < RESUME_BATCH:
-                break
-            if sent >= settings.WS_RESUME_MAX_EVENTS:
-                return await self.send_json(frames.RESYNC_REQUIRED)
-        await self.send_json(frames.resumed(last))
+    async def missed_events(self, after: int, limit: int) -> list:
+        return await database_sync_to_async(selectors.missed_events)(
+            self.user.pk, after, room_ids=sorted(self.rooms()), limit=limit
+        )
 
     FRAME_HANDLERS = {
         "auth": on_auth,

@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable
 
 from django.conf import settings
 
+from realtime import log
+
 logger = logging.getLogger(__name__)
 
 CLOSE_TOO_SLOW = 4008
@@ -172,6 +174,32 @@ class SocketWriter:
         """Return once nothing waits behind a blocked write (a replay keeps the client's pace)."""
         if self.task is not None:
             await asyncio.wait([self.task])
+
+    async def replay(self, read_after, after: int, batch_size: int) -> int | None:
+        """Write the logged events after ``after`` in log order, at the client's pace.
+
+        ``read_after(after, limit)`` reads ``(event_id, room_id, payload)``
+        rows of the socket's rooms. Returns the last event id replayed, or
+        None past WS_RESUME_MAX_EVENTS (the client refetches instead) or once
+        the socket stopped.
+        """
+        last, sent = after, 0
+        while True:
+            batch = await read_after(last, batch_size)
+            for event_id, _room_id, payload in batch:
+                last = event_id
+                if self.remember(event_id):
+                    self.write(text_message(log.with_event_id(event_id, payload)))
+                    sent += 1
+                    # A client that reads slower than the replay sets its pace,
+                    # rather than fill the backlog (and be closed for it).
+                    await self.caught_up()
+                    if self.stopped:
+                        return None
+            if len(batch) < batch_size:
+                return last
+            if sent >= settings.WS_RESUME_MAX_EVENTS:
+                return None
 
     def write_failed(self, exc: Exception) -> None:
         # Usually the client went away mid-write and disconnect follows; said
