@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import User, UserSettings
+from accounts.selectors import shows_presence_of
 from lair import text
 from lair.errors import Conflict, PermissionDenied, ValidationError
 from lair.ratelimit import limited_per_user
@@ -130,3 +131,12 @@ def remove_avatar(*, user: User) -> User:
         user.save(update_fields=["avatar"])
         User.avatar.field.storage.delete(name)
     return user
+
+
+def record_last_seen(*, user_id: int, when) -> bool:
+    """Store when the user was last seen (their last socket closed, grace over).
+
+    Returns whether they show their presence: only then may others be told.
+    """
+    User.objects.filter(pk=user_id).update(last_seen=when)
+    return shows_presence_of(user_id)

@@ -25,8 +25,8 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from lair.routing import websocket_urlpatterns  # noqa: E402
 from lair.ws_security import BrowserOriginValidator  # noqa: E402
-from messaging.consumers import SERVER_SEND  # noqa: E402
 from realtime import publish  # noqa: E402
+from realtime.writer import SERVER_SEND  # noqa: E402
 
 http_application = WSGIMiddleware(get_wsgi_application(), workers=settings.HTTP_THREADS)
 
@@ -52,7 +52,8 @@ class KeepServerSend:
     Channels' session middleware wraps ``send`` and looks at the session on
     every frame, though it only acts on the handshake. Sockets write their
     frames through the server's ``send`` instead, skipping that and three
-    coroutine levels per frame (benchmarks/RESULTS-ws.md, finding 4).
+    coroutine levels per frame (benchmarks/RESULTS-ws.md, finding 4); closes
+    go through the same ``send`` (Channels' ``base_send`` chains to it).
     """
 
     def __init__(self, app):

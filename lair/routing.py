@@ -1,4 +1,4 @@
-"""WebSocket routes."""
+"""WebSocket routes: part of the composition root, the one lair module that names the consumer."""
 
 from django.urls import re_path
 

@@ -12,15 +12,18 @@ Durable events are delivered in event-log order. Publishers race after
 their commits (threads, processes), so an event can arrive before its
 predecessor: it names that predecessor (``previous``), and the fan-out holds
 it until the predecessor is delivered. When the predecessor does not come
-within REORDER_WAIT_SECONDS (its publisher died after committing, the
+within WS_REORDER_WAIT_SECONDS (its publisher died after committing, the
 channel layer dropped it, Redis restarted) the fan-out reads the gap from
 the event log and delivers it first: the log has every committed event.
 A late copy of an event already delivered is dropped.
 
-A frame is written to each socket with one call of the ASGI server's own
-``send`` and one shared message per event (ChatConsumer.push), which never
-waits for a slow client. Large fan-outs yield to the loop every
-YIELD_EVERY sockets so that HTTP responses and other rooms are not held up.
+The fan-out owns which rooms each socket follows and which user it is;
+a socket is a ``Subscriber`` (the consumer implements it) and its writes
+go through its own realtime.writer.SocketWriter: one shared message per
+event, written without waiting for a slow client. The log order itself is
+realtime.ordering.LogOrder. Large fan-outs yield to the loop every
+WS_FANOUT_YIELD_EVERY sockets so that HTTP responses and other rooms are
+not held up.
 
 The fan-out also does, once per process, what each socket would otherwise
 do on its own timer: it refreshes the presence of every user with a socket
@@ -34,7 +37,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -43,52 +46,79 @@ from django.conf import settings
 from django.db import connections
 
 from realtime import log, presence
+from realtime.ordering import LogOrder
 from realtime.publish import EVENTS_GROUP
-
-if TYPE_CHECKING:
-    from messaging.consumers import ChatConsumer
+from realtime.writer import text_message
 
 logger = logging.getLogger(__name__)
 
 # channels-redis forgets group members after a day; renew well before.
 GROUP_RENEW_SECONDS = 3600
-# How long an event waits for its predecessor before the gap is read from the log.
-REORDER_WAIT_SECONDS = 0.5
 # Events read from the log per query when filling a gap.
 GAP_BATCH = 500
-# Wait before reading the log again when it could not be read.
+# Wait before reading the log again when it could not be read, and before
+# subscribing again when the channel layer refused.
 GAP_RETRY_SECONDS = 2.0
-# Sockets written between two yields to the event loop in a large fan-out.
-YIELD_EVERY = 200
+SUBSCRIBE_RETRY_SECONDS = 1.0
+
+
+class SubscribeTimeout(Exception):
+    """This process could not join the channel layer in time: the socket cannot be served."""
+
+
+class Subscriber(Protocol):
+    """A socket as the fan-out sees it (messaging.consumers.ChatConsumer is one)."""
+
+    # The event loop's time of its client's last frame (the idle sweep reads it).
+    last_frame_at: float
+    # The client address its socket counts against (WS_MAX_SOCKETS_PER_IP), if any.
+    counted_ip: str | None
+
+    def deliver(self, message: dict, event_id: int | None) -> None:
+        """Write ``message`` (shared by every socket: never changed) without waiting."""
+
+    def left_room(self, room_id: int) -> None:
+        """The fan-out stopped delivering ``room_id`` to this socket."""
+
+    def end_session(self, session_id: int | None, reason: str | None) -> None:
+        """Close if the socket belongs to ``session_id`` (None: every session)."""
+
+    def idle_timeout(self) -> None:
+        """Close: the client has been silent past WS_IDLE_TIMEOUT_SECONDS."""
 
 
 class Fanout:
     def __init__(self):
-        self.rooms: dict[int, set[ChatConsumer]] = defaultdict(set)
-        self.users: dict[int, set[ChatConsumer]] = defaultdict(set)
-        self.sockets: set[ChatConsumer] = set()
+        self.rooms: dict[int, set[Subscriber]] = defaultdict(set)
+        self.users: dict[int, set[Subscriber]] = defaultdict(set)
+        self.sockets: set[Subscriber] = set()
         # The reverse of users and rooms, so that a closing socket costs O(its rooms).
-        self.user_of: dict[ChatConsumer, int] = {}
-        self.followed: dict[ChatConsumer, set[int]] = {}
+        self.user_of: dict[Subscriber, int] = {}
+        self.followed: dict[Subscriber, set[int]] = {}
         self.listener: asyncio.Task | None = None
         self.subscribed = asyncio.Event()
         # Once per process instead of a timer per socket.
         self.presence_keeper: asyncio.Task | None = None
         self.idle_sweeper: asyncio.Task | None = None
         self.tail_watcher: asyncio.Task | None = None
-        # Log order: the last durable event delivered, and the ones that
-        # arrived before their predecessor, by the id of that predecessor.
-        self.delivered_upto: int | None = None
-        self.waiting: dict[int, dict] = {}
+        self.order = LogOrder()
         self.gap_timer: asyncio.TimerHandle | None = None
         self.gap_fill: asyncio.Task | None = None
         self.fill_again = False
         self.order_lock = asyncio.Lock()
 
+    @property
+    def delivered_upto(self) -> int | None:
+        return self.order.delivered_upto
+
     # --- registry -------------------------------------------------------------
 
-    async def register(self, consumer: ChatConsumer, user_id: int, room_ids) -> None:
-        """Start delivering to ``consumer``; returns once this process is subscribed."""
+    async def register(self, socket: Subscriber, user_id: int, room_ids) -> None:
+        """Start delivering to ``socket``; returns once this process is subscribed.
+
+        Raises SubscribeTimeout when the channel layer cannot be joined within
+        WS_SUBSCRIBE_TIMEOUT_SECONDS (the listener keeps trying meanwhile).
+        """
         if self.listener is None or self.listener.done():
             self.subscribed.clear()
             self.listener = asyncio.ensure_future(self.listen())
@@ -98,37 +128,48 @@ class Fanout:
             self.idle_sweeper = asyncio.ensure_future(self.sweep_idle())
         if self.tail_watcher is None or self.tail_watcher.done():
             self.tail_watcher = asyncio.ensure_future(self.watch_tail())
-        await self.subscribed.wait()
-        self.sockets.add(consumer)
-        self.user_of[consumer] = user_id
-        self.users[user_id].add(consumer)
+        try:
+            async with asyncio.timeout(settings.WS_SUBSCRIBE_TIMEOUT_SECONDS):
+                await self.subscribed.wait()
+        except TimeoutError:
+            raise SubscribeTimeout from None
+        self.sockets.add(socket)
+        self.user_of[socket] = user_id
+        self.users[user_id].add(socket)
         for room_id in room_ids:
-            self.follow(consumer, room_id)
+            self.follow(socket, room_id)
 
-    def unregister(self, consumer: ChatConsumer) -> None:
-        """Stop delivering to ``consumer``: the cost of its own rooms, not of all."""
-        self.sockets.discard(consumer)
-        for room_id in list(self.followed.get(consumer, ())):
-            self.unfollow(consumer, room_id)
-        self.followed.pop(consumer, None)
-        user_id = self.user_of.pop(consumer, None)
+    def unregister(self, socket: Subscriber) -> None:
+        """Stop delivering to ``socket``: the cost of its own rooms, not of all."""
+        self.sockets.discard(socket)
+        for room_id in list(self.followed.get(socket, ())):
+            self.unfollow(socket, room_id)
+        self.followed.pop(socket, None)
+        user_id = self.user_of.pop(socket, None)
         members = self.users.get(user_id)
         if members is not None:
-            members.discard(consumer)
+            members.discard(socket)
             if not members:
                 del self.users[user_id]
 
-    def follow(self, consumer: ChatConsumer, room_id: int) -> None:
-        self.rooms[room_id].add(consumer)
-        self.followed.setdefault(consumer, set()).add(room_id)
+    def rooms_of(self, socket: Subscriber) -> frozenset[int]:
+        """The rooms ``socket`` receives now (joins and departures included)."""
+        return frozenset(self.followed.get(socket, ()))
 
-    def unfollow(self, consumer: ChatConsumer, room_id: int) -> None:
+    def follows(self, socket: Subscriber, room_id: int) -> bool:
+        return room_id in self.followed.get(socket, ())
+
+    def follow(self, socket: Subscriber, room_id: int) -> None:
+        self.rooms[room_id].add(socket)
+        self.followed.setdefault(socket, set()).add(room_id)
+
+    def unfollow(self, socket: Subscriber, room_id: int) -> None:
         members = self.rooms.get(room_id)
         if members is not None:
-            members.discard(consumer)
+            members.discard(socket)
             if not members:
                 del self.rooms[room_id]
-        rooms = self.followed.get(consumer)
+        rooms = self.followed.get(socket)
         if rooms is not None:
             rooms.discard(room_id)
 
@@ -163,8 +204,8 @@ class Fanout:
             timeout = settings.WS_IDLE_TIMEOUT_SECONDS
             await asyncio.sleep(max(0.5, min(15.0, timeout / 3)))
             silent_since = loop.time() - timeout
-            for consumer in [c for c in self.sockets if c.last_frame_at < silent_since]:
-                consumer.idle_timeout()
+            for socket in [c for c in self.sockets if c.last_frame_at < silent_since]:
+                socket.idle_timeout()
 
     async def watch_tail(self) -> None:
         """Deliver events whose broadcast never came and that no later event revealed.
@@ -176,9 +217,9 @@ class Fanout:
         seen_in_log = None
         while True:
             await asyncio.sleep(settings.EVENT_TAIL_CHECK_SECONDS)
-            if not self.sockets or self.delivered_upto is None:
+            if not self.sockets or self.order.delivered_upto is None:
                 continue
-            if seen_in_log is not None and self.delivered_upto < seen_in_log:
+            if seen_in_log is not None and self.order.delivered_upto < seen_in_log:
                 logger.warning("events up to %s were not broadcast; read from the log", seen_in_log)
                 self.fill_gap_soon(0)
             try:
@@ -188,15 +229,29 @@ class Fanout:
 
     # --- the subscription -----------------------------------------------------
 
+    async def subscribe(self, layer) -> str:
+        """Join EVENTS_GROUP, trying again until the channel layer answers."""
+        while True:
+            try:
+                channel = await layer.new_channel("fanout.")
+                await layer.group_add(EVENTS_GROUP, channel)
+                return channel
+            except Exception:
+                # Sockets signing in meanwhile give up after
+                # WS_SUBSCRIBE_TIMEOUT_SECONDS (register); later ones get the
+                # subscription once it works.
+                logger.exception("could not join %s; trying again", EVENTS_GROUP)
+                await asyncio.sleep(SUBSCRIBE_RETRY_SECONDS)
+
     async def listen(self) -> None:
         layer = get_channel_layer()
-        channel = await layer.new_channel("fanout.")
-        await layer.group_add(EVENTS_GROUP, channel)
+        channel = await self.subscribe(layer)
         # Events committed before now are not awaited live by any socket here
         # (they come from history or resume): the log order starts past them.
-        if self.delivered_upto is None:  # a restarted listener keeps its place
+        if self.order.delivered_upto is None:  # a restarted listener keeps its place
             try:
-                self.delivered_upto = await database_sync_to_async(log.latest_event_id)()
+                latest = await database_sync_to_async(log.latest_event_id)()
+                self.order.delivered_upto = latest
             except Exception:
                 logger.exception("could not read the event log; ordering starts at the next event")
         self.subscribed.set()
@@ -251,49 +306,36 @@ class Fanout:
         elif kind == "everyone.event":
             await self.write(self.sockets, message["text"])
         elif kind == "sockets.close":
-            for consumer in list(self.users.get(message["user_id"], ())):
-                consumer.end_session(message.get("session_id"), message.get("reason"))
+            for socket in list(self.users.get(message["user_id"], ())):
+                socket.end_session(message.get("session_id"), message.get("reason"))
 
-    async def write(self, consumers, text: str, event_id: int | None = None) -> None:
-        """Write ``text`` to ``consumers``: one message for all, a yield every YIELD_EVERY.
+    async def write(self, sockets, text: str, event_id: int | None = None) -> None:
+        """Write ``text`` to ``sockets``: one message for all, a yield every WS_FANOUT_YIELD_EVERY.
 
-        With an ``event_id``, a socket that has the event already (resume
-        and live overlap) is passed over.
+        Synchronous per socket on purpose: no task, no thread hop per
+        delivery (tests/realtime/test_fast_path.py pins it). With an
+        ``event_id``, a socket that has the event already (resume and live
+        overlap) passes over it.
         """
-        frame = {"type": "websocket.send", "text": text}
-        written = 0
-        for consumer in list(consumers):
-            if consumer.held is not None:  # before its ready frame, or replaying
-                consumer.held.append((event_id, text))
-            elif event_id is not None and not consumer.remember(event_id):
-                continue
-            else:
-                consumer.push(frame)
-            written += 1
-            if written % YIELD_EVERY == 0:
+        message = text_message(text)
+        every = settings.WS_FANOUT_YIELD_EVERY
+        for written, socket in enumerate(list(sockets), 1):
+            socket.deliver(message, event_id)
+            if written % every == 0:
                 await asyncio.sleep(0)
 
     async def room_event(self, message: dict) -> None:
         async with self.order_lock:
-            event_id, previous = message["event_id"], message.get("previous")
-            upto = self.delivered_upto
-            if upto is not None and event_id <= upto:
-                # Delivered already from the log (gap filling), or committed
-                # before this process subscribed: no socket here awaits it live.
-                return
-            if upto is not None and previous is not None and previous > upto:
-                self.waiting[previous] = message
-                self.fill_gap_soon(REORDER_WAIT_SECONDS)
-                return
-            await self.deliver_in_order(message)
+            ready = self.order.arrived(message)
+            if self.order.waiting:
+                self.fill_gap_soon(settings.WS_REORDER_WAIT_SECONDS)
+            await self.deliver_in_order(ready)
 
-    async def deliver_in_order(self, message: dict) -> None:
-        """Deliver ``message``, then every held event it was the predecessor of."""
-        while message is not None:
+    async def deliver_in_order(self, messages: list[dict]) -> None:
+        """Deliver ``messages``, in log order already; the gap timer goes once nothing waits."""
+        for message in messages:
             await self.deliver_room_event(message)
-            self.delivered_upto = message["event_id"]
-            message = self.waiting.pop(self.delivered_upto, None)
-        if not self.waiting and self.gap_timer is not None:
+        if messages and not self.order.waiting and self.gap_timer is not None:
             self.gap_timer.cancel()
             self.gap_timer = None
 
@@ -310,22 +352,22 @@ class Fanout:
             self.fill_again = True  # a gap that opened while the running fill reads
 
     async def fill_gap(self) -> None:
-        """Deliver, from the event log, what is missing before the held events.
+        """Deliver, from the event log, what is missing before the waiting events.
 
         The log is read without holding the order lock (live events go on
         meanwhile) and in a thread of its own, not the sockets' shared
         database thread. Nothing is ever skipped: if the log cannot be read,
-        the held events wait and the read is tried again.
+        the waiting events wait and the read is tried again.
         """
         while True:
             self.fill_again = False
-            if self.delivered_upto is None:
+            after = self.order.delivered_upto
+            if after is None:
                 return
-            after = self.delivered_upto
-            # Without held events (after a rejoin, the tail check): whatever
-            # the log has past ours. With them, up to the newest held one:
+            # Without waiting events (after a rejoin, the tail check): whatever
+            # the log has past ours. With them, up to the newest waiting one:
             # their predecessors all committed before they did.
-            upto = max((m["event_id"] for m in self.waiting.values()), default=None)
+            upto = self.order.gap_upto()
             try:
                 batch = await sync_to_async(_read_gap, thread_sensitive=False)(after, upto)
             except Exception:
@@ -334,18 +376,12 @@ class Fanout:
                 return
             async with self.order_lock:
                 for logged in batch:
-                    if logged["event_id"] > self.delivered_upto:
-                        await self.deliver_in_order(logged)
+                    await self.deliver_in_order(self.order.from_log(logged))
                 if len(batch) == GAP_BATCH:
                     continue  # more of the gap to read
-                # Every held event was in the log, so it went out above. One
+                # Every waiting event was in the log, so it went out above. One
                 # that was not (pruned meanwhile) goes out now, in id order.
-                held = sorted(self.waiting.values(), key=lambda m: m["event_id"])
-                self.waiting.clear()
-                for message in held:
-                    if message["event_id"] > self.delivered_upto:
-                        await self.deliver_room_event(message)
-                        self.delivered_upto = message["event_id"]
+                await self.deliver_in_order(self.order.flush())
             if not self.fill_again:
                 return
 
@@ -353,17 +389,16 @@ class Fanout:
         room_id, event_id, text = message["room_id"], message["event_id"], message["text"]
         joining = message.get("subscribe_user")
         if joining is not None:
-            for consumer in list(self.users.get(joining, ())):
-                consumer.rooms.add(room_id)
-                self.follow(consumer, room_id)
+            for socket in list(self.users.get(joining, ())):
+                self.follow(socket, room_id)
         await self.write(self.rooms.get(room_id, ()), text, event_id)
         leaving = message.get("unsubscribe_user")
-        if leaving is not None:
-            for consumer in list(self.users.get(leaving, ())):
-                consumer.leave_room(room_id)
+        leavers = list(self.users.get(leaving, ())) if leaving is not None else []
         if message.get("room_gone"):
-            for consumer in list(self.rooms.get(room_id, ())):
-                consumer.leave_room(room_id)
+            leavers.extend(self.rooms.get(room_id, ()))
+        for socket in leavers:
+            self.unfollow(socket, room_id)
+            socket.left_room(room_id)
 
 
 def _read_gap(after: int, upto: int | None) -> list[dict]:

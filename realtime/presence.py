@@ -9,12 +9,18 @@ client says; ``offline`` is no socket.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 from datetime import UTC, datetime
 
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
+
+logger = logging.getLogger(__name__)
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
 
@@ -31,6 +37,11 @@ def _cache():
     return _client
 
 
+def shared_cache():
+    """The process's one cache client, for the other real-time state (realtime/typing.py)."""
+    return _cache()
+
+
 def _forget_client(*, setting, **kwargs):
     """Settings changed (tests): close the old client's connections and start over."""
     global _client
@@ -41,8 +52,12 @@ def _forget_client(*, setting, **kwargs):
 
 
 setting_changed.connect(_forget_client)
-SOCKETS_TTL = 120  # seconds; refreshed every SOCKETS_TTL / 4 while a socket is open
 STATUS_TTL = 7 * 24 * 3600
+
+
+def sockets_ttl() -> int:
+    """How long a socket count lives unless refreshed (PRESENCE_SOCKETS_TTL_SECONDS)."""
+    return max(1, math.ceil(settings.PRESENCE_SOCKETS_TTL_SECONDS))
 
 
 def _sockets_key(user_id: int) -> str:
@@ -53,20 +68,17 @@ def _status_key(user_id: int) -> str:
     return f"presence:status:{user_id}"
 
 
-def _seen_key(user_id: int) -> str:
-    return f"presence:seen:{user_id}"
-
-
 def _count_up(key: str) -> int:
-    """Add one to a socket count that lives SOCKETS_TTL; returns the new count."""
-    if _cache().add(key, 1, SOCKETS_TTL):
+    """Add one to a socket count that lives sockets_ttl(); returns the new count."""
+    ttl = sockets_ttl()
+    if _cache().add(key, 1, ttl):
         return 1
     try:
         count = _cache().incr(key)
     except ValueError:  # expired between add and incr
-        _cache().set(key, 1, SOCKETS_TTL)
+        _cache().set(key, 1, ttl)
         return 1
-    _cache().touch(key, SOCKETS_TTL)
+    _cache().touch(key, ttl)
     return count
 
 
@@ -92,21 +104,24 @@ def socket_opened(user_id: int) -> int:
 
 def refresh_seconds() -> float:
     """How often a server process refreshes the counts of its users."""
-    return SOCKETS_TTL / 4
+    return sockets_ttl() / 4
 
 
 def _keep_alive(keys) -> None:
-    client = _cache()
+    client, ttl = _cache(), sockets_ttl()
     if isinstance(client, RedisCache):
-        # Django's cache touches one key per call; a pipeline does them all.
+        # Django's cache touches one key per call: a round trip per user, every
+        # refresh, for every user with a socket here. A pipeline does them all
+        # in one; Django has no public many-key touch (get_many plus set_many
+        # would race with the counts' incr and decr).
         redis = client._cache.get_client(write=True)
         with redis.pipeline(transaction=False) as pipe:
             for key in keys:
-                pipe.expire(client.make_and_validate_key(key), SOCKETS_TTL)
+                pipe.expire(client.make_and_validate_key(key), ttl)
             pipe.execute()
     else:
         for key in keys:
-            client.touch(key, SOCKETS_TTL)
+            client.touch(key, ttl)
 
 
 def sockets_alive(user_ids) -> None:
@@ -161,11 +176,23 @@ def set_status(user_id: int, status: str) -> None:
 
 
 def mark_offline(user_id: int) -> datetime:
-    """Record the user as gone; returns their last-seen time."""
-    now = datetime.now(UTC)
+    """Record the user as gone; returns their last-seen time (stored by the caller)."""
     _cache().set(_status_key(user_id), OFFLINE, STATUS_TTL)
-    _cache().set(_seen_key(user_id), now.timestamp(), STATUS_TTL)
-    return now
+    return datetime.now(UTC)
+
+
+async def offline_after_grace(user_id: int) -> datetime | None:
+    """After the user's last socket closed: their last-seen time once they are gone.
+
+    A reload or a network blip closes a socket and opens another within
+    seconds: waiting PRESENCE_GRACE_SECONDS first spares the user's rooms an
+    offline and online pair. None when a socket of theirs opened meanwhile,
+    in any process (the count is in the cache).
+    """
+    await asyncio.sleep(settings.PRESENCE_GRACE_SECONDS)
+    if await sync_to_async(open_sockets)(user_id):
+        return None
+    return await sync_to_async(mark_offline)(user_id)
 
 
 def presence_of(user_id: int) -> str:
@@ -188,6 +215,81 @@ def presence_many(user_ids) -> dict[int, str]:
     return result
 
 
-def last_seen_of(user_id: int) -> datetime | None:
-    stamp = _cache().get(_seen_key(user_id))
-    return datetime.fromtimestamp(stamp, UTC) if stamp else None
+class StatusRelay:
+    """One socket's online/away changes: the latest one, at most once per interval.
+
+    A client flipping between online and away would flood its rooms: a
+    change is relayed at most once per WS_PRESENCE_INTERVAL_SECONDS per
+    socket and per user (claim_relay, across processes); what is asked for
+    meanwhile is kept, and only the latest state goes out after the wait,
+    if it is still a change. ``relay(status)`` tells the rooms.
+    """
+
+    def __init__(self, user_id: int, relay):
+        self.user_id, self.relay = user_id, relay
+        self.shown = self.wanted = ONLINE
+        self.relayed_at: float | None = None
+        self.later: asyncio.Task | None = None
+
+    async def asked(self, status: str) -> None:
+        self.wanted = status
+        if self.later is not None:
+            return  # a relay is waiting for the interval: it takes the latest state
+        if self.relayed_at is not None:
+            loop = asyncio.get_running_loop()
+            wait = self.relayed_at + settings.WS_PRESENCE_INTERVAL_SECONDS - loop.time()
+            if wait > 0:
+                self.later = asyncio.ensure_future(self._relay_after(wait))
+                return
+        await self._relay()
+
+    async def _relay_after(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self.later = None
+        await self._relay()
+
+    async def _relay(self) -> None:
+        status = self.wanted
+        if status == self.shown:
+            return
+        interval = settings.WS_PRESENCE_INTERVAL_SECONDS
+        if not await sync_to_async(claim_relay)(f"presence:{self.user_id}", interval):
+            # Another socket of the user relayed a change just now: try again
+            # after the interval, with whatever state is the latest then.
+            if self.later is None:
+                self.later = asyncio.ensure_future(self._relay_after(interval))
+            return
+        self.shown, self.relayed_at = status, asyncio.get_running_loop().time()
+        await sync_to_async(set_status)(self.user_id, status)
+        await self.relay(status)
+
+    def cancel(self) -> None:
+        if self.later is not None:
+            self.later.cancel()
+
+
+def admit_socket(user_id: int) -> int | None:
+    """Count a signed-in socket: the user's open sockets, or None over WS_MAX_SOCKETS_PER_USER.
+
+    A refused socket is uncounted at once: it holds no place.
+    """
+    count = socket_opened(user_id)
+    cap = settings.WS_MAX_SOCKETS_PER_USER
+    if cap and count > cap:
+        socket_closed(user_id)
+        return None
+    return count
+
+
+def admit_address(ip: str) -> bool:
+    """Count a socket against its client address; False (uncounted) over WS_MAX_SOCKETS_PER_IP.
+
+    Counted before authentication: the cap is what bounds sockets that
+    never authenticate.
+    """
+    count = address_socket_opened(ip)
+    if count <= settings.WS_MAX_SOCKETS_PER_IP:
+        return True
+    address_socket_closed(ip)
+    logger.warning("refused a WebSocket: %d open from %s", count - 1, ip)
+    return False

@@ -53,3 +53,8 @@ def pending_invitations(user: User):
         .select_related("room", "inviter__settings", "invitee__settings")
         .order_by("-created_at", "-id")
     )
+
+
+def room_ids_of(user_id: int) -> list[int]:
+    """The ids of the rooms ``user_id`` is a member of: what their sockets follow."""
+    return list(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))

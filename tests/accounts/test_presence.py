@@ -10,8 +10,8 @@ from realtime import presence
 
 
 @pytest.fixture
-def short_ttl(monkeypatch):
-    monkeypatch.setattr(presence, "SOCKETS_TTL", 1)
+def short_ttl(settings):
+    settings.PRESENCE_SOCKETS_TTL_SECONDS = 1
 
 
 def test_refreshing_keeps_the_counts_of_every_user_alive(short_ttl):
@@ -34,7 +34,7 @@ def test_refreshing_does_not_bring_back_a_user_who_left(short_ttl):
 
 
 def test_the_refresh_interval_leaves_room_within_the_time_to_live():
-    assert presence.refresh_seconds() * 3 <= presence.SOCKETS_TTL
+    assert presence.refresh_seconds() * 3 <= presence.sockets_ttl()
 
 
 def test_socket_counts_per_address_live_while_refreshed_and_expire_when_not(short_ttl):

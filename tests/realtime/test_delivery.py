@@ -12,9 +12,8 @@ import time
 import pytest
 
 from lair.asgi import KeepServerSend, application
-from messaging.consumers import SERVER_SEND
-from realtime import fanout as fanout_module
 from realtime.fanout import Fanout
+from realtime.writer import SERVER_SEND
 from tests.realtime.conftest import post
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -150,24 +149,20 @@ def test_the_server_send_is_kept_in_the_scope():
 
 
 class FakeSocket:
-    held = None
+    """A Subscriber that logs what it writes, each event once."""
 
     def __init__(self, log: list):
         self.log = log
         self.seen: set[int] = set()
 
-    def remember(self, event_id: int) -> bool:
-        if event_id in self.seen:
-            return False
-        self.seen.add(event_id)
-        return True
-
-    def push(self, frame: dict):
-        self.log.append(frame)
+    def deliver(self, message: dict, event_id: int | None):
+        if event_id not in self.seen:
+            self.seen.add(event_id)
+            self.log.append(message)
 
 
-def test_a_large_fan_out_yields_to_the_loop_and_shares_one_message(monkeypatch):
-    monkeypatch.setattr(fanout_module, "YIELD_EVERY", 3)
+def test_a_large_fan_out_yields_to_the_loop_and_shares_one_message(settings):
+    settings.WS_FANOUT_YIELD_EVERY = 3
     log: list = []
     sockets = [FakeSocket(log) for _ in range(7)]
 

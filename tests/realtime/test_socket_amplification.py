@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from messaging import consumers
 from tests.realtime.conftest import client_for, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,10 +37,10 @@ def about(frames, kind, user) -> list[dict]:
 
 
 def test_alternating_typing_start_and_stop_relays_one_start_and_one_stop(
-    connect_as, alice, bob, room, monkeypatch
+    connect_as, alice, bob, room, settings
 ):
     # However long the machine takes, the frames below fall in one interval.
-    monkeypatch.setattr(consumers, "TYPING_REFRESH_SECONDS", 3600)
+    settings.TYPING_REFRESH_SECONDS = 3600
     watcher, _ = connect_as(bob)
     typist, _ = connect_as(alice)
     settle(watcher)
@@ -53,10 +52,10 @@ def test_alternating_typing_start_and_stop_relays_one_start_and_one_stop(
 
 
 def test_a_user_typing_on_many_sockets_relays_one_start_per_interval(
-    connect_as, alice, bob, room, monkeypatch
+    connect_as, alice, bob, room, settings
 ):
     # The per-socket throttle alone let 20 sockets of one user relay 20 times.
-    monkeypatch.setattr(consumers, "TYPING_REFRESH_SECONDS", 3600)
+    settings.TYPING_REFRESH_SECONDS = 3600
     watcher, _ = connect_as(bob)
     typists = [connect_as(alice)[0] for _ in range(3)]
     settle(watcher)
