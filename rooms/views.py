@@ -31,6 +31,12 @@ def room_answer(user, room_id: int, status_code: int = 200) -> Response:
     return Response(RoomSerializer(room, context=context).data, status=status_code)
 
 
+def _people_presence(invitations) -> dict:
+    # One presence read for the page, not one per inviter and invitee.
+    people = {i.invitee_id for i in invitations} | {i.inviter_id for i in invitations}
+    return {"presence": presence.presence_many(people - {None})}
+
+
 class RoomSearchView(APIView):
     # Only for the schema: lists answer {results, next, previous}.
     pagination_class = LimitOffsetPagination
@@ -119,12 +125,9 @@ class MemberListView(APIView):
     )
     def post(self, request, room_id: int):
         data = validated(MemberAddSerializer, request.data)
-        if "user_id" in data and data["user_id"] != request.user.pk:
-            membership, created = services.add_member(
-                actor=request.user, room_id=room_id, user_id=data["user_id"]
-            )
-        else:
-            membership, created = services.join_room(actor=request.user, room_id=room_id)
+        membership, created = services.join_or_add_member(
+            actor=request.user, room_id=room_id, user_id=data.get("user_id")
+        )
         return Response(
             MemberSerializer(membership).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -202,7 +205,9 @@ class InvitationListView(APIView):
         page = paginator.paginate_queryset(
             selectors.pending_invitations(request.user), request, self
         )
-        return paginator.get_paginated_response(InvitationSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            InvitationSerializer(page, many=True, context=_people_presence(page)).data
+        )
 
 
 class InvitationAcceptView(APIView):
