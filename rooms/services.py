@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import active_user
+from accounts.serializers import PublicUserSerializer
 from lair import text
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lair.ratelimit import limited_per_user
@@ -22,8 +23,6 @@ from rooms.permissions import ROLE_RANK, require, visible_room
 
 
 def _public_user(user: User) -> dict:
-    from accounts.serializers import PublicUserSerializer
-
     return PublicUserSerializer(user).data
 
 
@@ -366,6 +365,7 @@ def invite(*, actor: User, room_id: int, user_id: int) -> tuple[Invitation, bool
 
 
 def _notify_invitation(invitation: Invitation) -> None:
+    # Imported here: rooms.serializers reads this module's input limits.
     from rooms.serializers import InvitationSerializer
 
     data = InvitationSerializer(invitation).data
