@@ -38,8 +38,9 @@ ROLE_RANK = {
 ARCHIVED_MESSAGE = "This room is archived and read-only."
 
 
-# Guests read public rooms and the rooms they were brought into; every
-# guest rule of the rooms is below, in this module.
+# Guests read public rooms and the rooms they were brought into. What sets
+# them apart in rooms (creating, opening direct rooms, adding, posting) is
+# decided here and nowhere else.
 def can_create_rooms(user: User) -> bool:
     return not user.is_guest
 

@@ -144,7 +144,9 @@ def test_an_archived_room_is_renamed_only_while_unarchiving_it(archived_room, ow
     assert (room.name, room.archived_at) == ("renamed", None)
 
 
-def test_a_guest_cannot_create_rooms_or_add_people_through_the_service(owner, guest, alice):
+def test_a_guest_cannot_create_rooms_add_people_or_open_direct_rooms_through_the_service(
+    owner, guest, alice
+):
     room = room_owned_by(owner)
     MembershipFactory(room=room, user=guest)
 
@@ -152,9 +154,14 @@ def test_a_guest_cannot_create_rooms_or_add_people_through_the_service(owner, gu
         services.create_room(actor=guest, name="mine", type="public")
     with pytest.raises(PermissionDenied, match=re.escape("You cannot add members to this room.")):
         services.join_or_add_member(actor=guest, room_id=room.pk, user_id=alice.pk)
+    with pytest.raises(
+        PermissionDenied, match=re.escape("Guests cannot open direct conversations.")
+    ):
+        services.get_or_create_direct_room(actor=guest, user_id=alice.pk)
 
     assert not Membership.objects.filter(room=room, user=alice).exists()
     assert Room.objects.count() == 1
+    assert not Room.objects.filter(type=Room.Type.DIRECT).exists()
 
 
 @pytest.mark.parametrize("how", ["no user", "oneself"])
