@@ -35,6 +35,12 @@ ROLE_RANK = {
 }
 
 
+ARCHIVED_MESSAGE = "This room is archived and read-only."
+
+
+# Guests read public rooms and the rooms they were brought into. What sets
+# them apart in rooms (creating, opening direct rooms, adding, posting) is
+# decided here and nowhere else.
 def can_create_rooms(user: User) -> bool:
     return not user.is_guest
 
@@ -42,6 +48,11 @@ def can_create_rooms(user: User) -> bool:
 def require_can_create_rooms(user: User) -> None:
     if not can_create_rooms(user):
         raise PermissionDenied("Guests cannot create rooms.")
+
+
+def require_can_open_direct_rooms(user: User) -> None:
+    if user.is_guest:
+        raise PermissionDenied("Guests cannot open direct conversations.")
 
 
 @dataclass(frozen=True)
@@ -73,13 +84,10 @@ class RoomAccess:
 
     @property
     def can_see(self) -> bool:
+        """The Python twin of ``Room.objects.readable_by`` (a test pins them to each other)."""
         if self.is_member or self.room.type == Room.Type.PUBLIC:
             return True
         return self.room.type == Room.Type.PRIVATE and self.user.is_site_admin
-
-    @property
-    def can_post(self) -> bool:
-        return self.is_member and not self.user.is_guest and not self.room.is_archived
 
     def at_least(self, role: str) -> bool:
         return self.rank >= ROLE_RANK[role]
@@ -100,6 +108,7 @@ class RoomAccess:
 
     @property
     def can_add_members(self) -> bool:
+        """Add someone, or invite them: the same rule (an invitation is an add they accept)."""
         if self.room.is_direct or self.room.is_archived or self.user.is_guest:
             return False
         if self.room.type == Room.Type.PRIVATE:
@@ -160,12 +169,15 @@ def require(condition: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def require_writable(access: RoomAccess) -> None:
-    if access.room.is_archived:
-        raise PermissionDenied("This room is archived and read-only.")
+def require_writable(access: RoomAccess | Room) -> None:
+    """An archived room is read-only for everybody: the one check every write goes through."""
+    room = access.room if isinstance(access, RoomAccess) else access
+    if room.is_archived:
+        raise PermissionDenied(ARCHIVED_MESSAGE)
 
 
 def require_can_post(access: RoomAccess) -> None:
+    """Post (or react): a member who is not a guest, in a room that is not archived."""
     require_writable(access)
     require(not access.user.is_guest, "Guests cannot post messages.")
     require(access.is_member, "Join the room to post in it.")

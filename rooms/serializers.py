@@ -4,11 +4,15 @@ from rest_framework import serializers
 
 from accounts.serializers import PublicUserSerializer
 from lair import fields, text
+from rooms import payloads, services
 from rooms.models import Invitation, Membership, Room
 
 
 class RoomSerializer(fields.ModelSerializer):
     """A room as its members see it; ``role`` is the caller's room role (or null)."""
+
+    # The fields shared with invitations and events are payloads.room_shape's
+    # (a test pins them); the rest say who made it, when, and my role.
 
     archived = serializers.SerializerMethodField()
     member_count = fields.IntegerField(read_only=True)
@@ -34,7 +38,7 @@ class RoomSerializer(fields.ModelSerializer):
         read_only_fields = fields
 
     def get_archived(self, room: Room) -> bool:
-        return room.archived_at is not None
+        return payloads.room_shape(room)["archived"]
 
     def get_role(self, room: Room) -> str | None:
         roles = self.context.get("roles", {})
@@ -59,29 +63,35 @@ class RoomListItemSerializer(RoomSerializer):
         )
 
 
-# The services enforce these (lair.text); here they show in the schema.
+# rooms.services enforces these rules (the limits, characters and choices);
+# here they are the same objects, so that the OpenAPI schema shows them.
 _NAME = [text.name_rule("A room name", required=True)]
 _TOPIC = [text.name_rule("A topic")]
 _DESCRIPTION = [text.multiline_rule("A description")]
+_NAME_MAX = services.max_length_of("name")
+_DESCRIPTION_MAX = services.max_length_of("description")
+_TOPIC_MAX = services.max_length_of("topic")
 
 
 class RoomCreateSerializer(serializers.Serializer):
-    name = fields.CharField(max_length=80, validators=_NAME)
+    name = fields.CharField(max_length=_NAME_MAX, validators=_NAME)
     description = fields.CharField(
-        max_length=1000, required=False, allow_blank=True, validators=_DESCRIPTION
+        max_length=_DESCRIPTION_MAX, required=False, allow_blank=True, validators=_DESCRIPTION
     )
-    topic = fields.CharField(max_length=250, required=False, allow_blank=True, validators=_TOPIC)
-    type = fields.ChoiceField(
-        choices=[Room.Type.PUBLIC, Room.Type.PRIVATE], default=Room.Type.PUBLIC
+    topic = fields.CharField(
+        max_length=_TOPIC_MAX, required=False, allow_blank=True, validators=_TOPIC
     )
+    type = fields.ChoiceField(choices=services.CREATABLE_ROOM_TYPES, default=Room.Type.PUBLIC)
 
 
 class RoomUpdateSerializer(serializers.Serializer):
-    name = fields.CharField(max_length=80, required=False, validators=_NAME)
+    name = fields.CharField(max_length=_NAME_MAX, required=False, validators=_NAME)
     description = fields.CharField(
-        max_length=1000, required=False, allow_blank=True, validators=_DESCRIPTION
+        max_length=_DESCRIPTION_MAX, required=False, allow_blank=True, validators=_DESCRIPTION
     )
-    topic = fields.CharField(max_length=250, required=False, allow_blank=True, validators=_TOPIC)
+    topic = fields.CharField(
+        max_length=_TOPIC_MAX, required=False, allow_blank=True, validators=_TOPIC
+    )
     archived = fields.BooleanField(required=False)
 
 
@@ -123,5 +133,4 @@ class InvitationSerializer(fields.ModelSerializer):
         read_only_fields = fields
 
     def get_room(self, invitation: Invitation) -> dict:
-        room = invitation.room
-        return {"id": room.pk, "name": room.name, "type": room.type, "topic": room.topic}
+        return payloads.invitation_room(invitation.room)

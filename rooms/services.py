@@ -11,30 +11,22 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import active_user
+from accounts.serializers import PublicUserSerializer
 from lair import text
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lair.ratelimit import limited_per_user
 from realtime import log, publish
-from rooms import permissions
+from rooms import payloads, permissions
 from rooms.models import Invitation, Membership, Room, RoomBan
-from rooms.permissions import ROLE_RANK, RoomAccess, require, visible_room
+from rooms.permissions import ROLE_RANK, require, visible_room
 
 
 def _public_user(user: User) -> dict:
-    from accounts.serializers import PublicUserSerializer
-
     return PublicUserSerializer(user).data
 
 
 def _room_payload(room: Room) -> dict:
-    return {
-        "id": room.pk,
-        "name": room.name,
-        "description": room.description,
-        "topic": room.topic,
-        "type": room.type,
-        "archived": room.archived_at is not None,
-    }
+    return payloads.room_shape(room)
 
 
 def _member_joined(membership: Membership, user: User) -> None:
@@ -95,19 +87,51 @@ def _add_membership(room: Room, user: User, role: str = Membership.Role.MEMBER) 
         return Membership.objects.get(room=room, user=user)
 
 
+# The input rules of a room, for every entry point (API, forms, admin
+# actions). The serializers carry the same limits only so that the OpenAPI
+# schema shows them; the messages are the ones the API has always answered.
 ROOM_TEXT_RULES = {
     "name": (text.check_name, "A room name"),
     "topic": (text.check_name, "A topic"),
     "description": (text.check_multiline, "A description"),
 }
+# A direct room is opened with get_or_create_direct_room, never created by name.
+CREATABLE_ROOM_TYPES = (Room.Type.PUBLIC, Room.Type.PRIVATE)
+ROOM_ROLES = tuple(Membership.Role.values)
+
+
+def max_length_of(field: str) -> int:
+    """The longest room ``field`` allowed: the model's max_length, which SQLite does not enforce."""
+    return Room._meta.get_field(field).max_length
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError(f"{field}: {message}", details={field: [message]})
+
+
+def _check_choice(value, choices, *, field: str) -> None:
+    if not isinstance(value, str) or value not in choices:
+        raise _invalid(field, f'"{value}" is not a valid choice.')
 
 
 def _check_room_text(values: dict) -> None:
     # Names and topics are shown inline in room lists: no control, zero-width
     # or bidirectional formatting characters (lair.text).
     for name, (check, label) in ROOM_TEXT_RULES.items():
-        if name in values:
-            check(values[name], field=name, label=label)
+        if name not in values:
+            continue
+        value = values[name]
+        if not isinstance(value, str):
+            raise _invalid(name, "Not a valid string.")
+        if name == "name":
+            # Stored stripped (as the API trims it), so measured stripped.
+            value = value.strip()
+            if not value:
+                raise _invalid(name, "This field may not be blank.")
+        check(value, field=name, label=label)
+        if len(value) > max_length_of(name):
+            limit = max_length_of(name)
+            raise _invalid(name, f"Ensure this field has no more than {limit} characters.")
 
 
 @limited_per_user("room_create_user")
@@ -117,8 +141,7 @@ def create_room(
 ) -> Room:
     """Create a public or private room owned by ``actor``."""
     permissions.require_can_create_rooms(actor)
-    if type not in (Room.Type.PUBLIC, Room.Type.PRIVATE):
-        raise ValidationError("A room is public or private.", details={"type": ["Invalid."]})
+    _check_choice(type, CREATABLE_ROOM_TYPES, field="type")
     _check_room_text({"name": name, "description": description, "topic": topic})
     room = Room.objects.create(
         name=name.strip(), type=type, description=description, topic=topic, created_by=actor
@@ -133,14 +156,19 @@ ROOM_FIELDS = ("name", "description", "topic")
 
 @transaction.atomic
 def update_room(*, actor: User, room_id: int, **changes) -> Room:
-    """Change name, description, topic or archived state (room admin+)."""
+    """Change name, description, topic or archived state (room admin+).
+
+    An archived room's text changes only together with unarchiving it.
+    """
     _check_room_text(changes)
+    if "archived" in changes and not isinstance(changes["archived"], bool):
+        raise _invalid("archived", "Must be true or false.")
     access = visible_room(actor, room_id, for_update=True)
     require(access.can_administer, "Only room admins can change the room.")
     room = access.room
     unarchiving = changes.get("archived") is False
-    if room.is_archived and not unarchiving and any(name in changes for name in ROOM_FIELDS):
-        raise PermissionDenied("This room is archived and read-only.")
+    if not unarchiving and any(name in changes for name in ROOM_FIELDS):
+        permissions.require_writable(room)
     fields = []
     for name in ROOM_FIELDS:
         if name in changes:
@@ -213,7 +241,7 @@ def join_room(*, actor: User, room_id: int) -> tuple[Membership, bool]:
     if access.is_member:
         return access.membership, False
     require(access.room.type == Room.Type.PUBLIC, "Only public rooms can be joined freely.")
-    require(not access.room.is_archived, "This room is archived and read-only.")
+    permissions.require_writable(access)
     permissions.require_not_banned(access.room, actor)
     return _add_membership(access.room, actor), True
 
@@ -238,6 +266,19 @@ def add_member(*, actor: User, room_id: int, user_id: int) -> tuple[Membership, 
     return _add_membership(access.room, user), True
 
 
+def join_or_add_member(
+    *, actor: User, room_id: int, user_id: int | None = None
+) -> tuple[Membership, bool]:
+    """Join ``room_id`` oneself (no ``user_id``, or one's own) or add ``user_id`` to it.
+
+    One entry point for "make this person a member", so the API and a page
+    decide between a join and an add the same way. Returns ``(membership, created)``.
+    """
+    if user_id is None or user_id == actor.pk:
+        return join_room(actor=actor, room_id=room_id)
+    return add_member(actor=actor, room_id=room_id, user_id=user_id)
+
+
 def _target_membership(room: Room, user_id: int) -> Membership:
     membership = (
         Membership.objects.filter(room=room, user_id=user_id).select_related("user").first()
@@ -253,8 +294,7 @@ def change_member_role(*, actor: User, room_id: int, user_id: int, role: str) ->
 
     Giving ``owner`` hands the room over: the previous owner becomes an admin.
     """
-    if role not in ROLE_RANK:
-        raise ValidationError("Unknown role.", details={"role": ["Invalid choice."]})
+    _check_choice(role, ROOM_ROLES, field="role")
     access = visible_room(actor, room_id, for_update=True)
     target = _target_membership(access.room, user_id)
     require(access.can_administer, "Only room admins can change roles.")
@@ -309,10 +349,6 @@ def _hand_over_ownership(room: Room) -> None:
     heir.save(update_fields=["role"])
 
 
-def _can_invite(access: RoomAccess) -> bool:
-    return access.can_add_members
-
-
 @limited_per_user("invitation_user")
 @transaction.atomic
 def invite(*, actor: User, room_id: int, user_id: int) -> tuple[Invitation, bool]:
@@ -322,7 +358,7 @@ def invite(*, actor: User, room_id: int, user_id: int) -> tuple[Invitation, bool
     a member is a conflict.
     """
     access = visible_room(actor, room_id)
-    require(_can_invite(access), "You cannot invite people to this room.")
+    require(access.can_add_members, "You cannot invite people to this room.")
     invitee = active_user(user_id)
     if Membership.objects.filter(room=access.room, user=invitee).exists():
         raise Conflict("This user is already a member of the room.")
@@ -343,6 +379,7 @@ def invite(*, actor: User, room_id: int, user_id: int) -> tuple[Invitation, bool
 
 
 def _notify_invitation(invitation: Invitation) -> None:
+    # Imported here: rooms.serializers reads this module's input limits.
     from rooms.serializers import InvitationSerializer
 
     data = InvitationSerializer(invitation).data
@@ -374,7 +411,7 @@ def accept_invitation(*, actor: User, invitation_id: int) -> Membership:
     """Accept a pending invitation: the invitee becomes a member."""
     invitation = _my_pending_invitation(actor, invitation_id)
     room = Room.objects.get(pk=invitation.room_id)
-    require(not room.is_archived, "This room is archived and read-only.")
+    permissions.require_writable(room)
     permissions.require_not_banned(room, actor)
     invitation.status = Invitation.Status.ACCEPTED
     invitation.responded_at = timezone.now()

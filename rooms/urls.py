@@ -1,32 +1,32 @@
-from lair.urlpaths import slash_optional
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
 from rooms import views
 
-urlpatterns = [
-    *slash_optional("rooms/search", views.RoomSearchView.as_view(), name="room-search"),
-    *slash_optional("rooms/direct", views.DirectRoomView.as_view(), name="room-direct"),
-    *slash_optional("rooms/<id:room_id>", views.RoomDetailView.as_view(), name="room-detail"),
-    *slash_optional(
-        "rooms/<id:room_id>/members", views.MemberListView.as_view(), name="room-members"
-    ),
-    *slash_optional(
-        "rooms/<id:room_id>/members/<id:user_id>",
-        views.MemberDetailView.as_view(),
-        name="room-member",
-    ),
-    *slash_optional(
-        "rooms/<id:room_id>/invitations",
-        views.RoomInvitationView.as_view(),
-        name="room-invitations",
-    ),
-    *slash_optional("invitations", views.InvitationListView.as_view(), name="invitation-list"),
-    *slash_optional(
-        "invitations/<id:invitation_id>/accept",
-        views.InvitationAcceptView.as_view(),
-        name="invitation-accept",
-    ),
-    *slash_optional(
-        "invitations/<id:invitation_id>/decline",
-        views.InvitationDeclineView.as_view(),
-        name="invitation-decline",
-    ),
-]
+
+class SlashOptionalRouter(SimpleRouter):
+    """A router whose routes answer with and without a trailing slash, as slash_optional.
+
+    Routes are ``path()`` patterns, so ids go through the ``<id:...>``
+    converter: an id past 64 bits matches nothing and answers 404 like any
+    unknown path. No redirect, so a POST to either form is kept. Only the
+    slash-less route is named.
+    """
+
+    def __init__(self):
+        super().__init__(trailing_slash=False, use_regex_path=False)
+
+    def get_urls(self):
+        routes = []
+        for route in super().get_urls():
+            routes += [route, path(f"{route.pattern}/", route.callback)]
+        return routes
+
+
+router = SlashOptionalRouter()
+# No list route: GET and POST /rooms are messaging's (the list with unread
+# counts), included after this app in lair/urls.py.
+router.register("rooms", views.RoomViewSet, basename="room")
+router.register("invitations", views.InvitationViewSet, basename="invitation")
+
+urlpatterns = router.urls

@@ -1,11 +1,16 @@
-"""Rooms API: thin adapters over rooms.services and rooms.selectors."""
+"""Rooms API: thin adapters over rooms.services and rooms.selectors.
+
+Two viewsets: a room with its members and invitations (``/rooms/{id}``...),
+and my invitations (``/invitations``). The room list and creation
+(``/rooms``) and a room's messages are messaging's.
+"""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from lair.api import validated
 from lair.pagination import LimitOffsetPagination, query_boolean
@@ -31,29 +36,20 @@ def room_answer(user, room_id: int, status_code: int = 200) -> Response:
     return Response(RoomSerializer(room, context=context).data, status=status_code)
 
 
-class RoomSearchView(APIView):
+def _people_presence(invitations) -> dict:
+    # One presence read for the page, not one per inviter and invitee.
+    people = {i.invitee_id for i in invitations} | {i.inviter_id for i in invitations}
+    return {"presence": presence.presence_many(people - {None})}
+
+
+class RoomViewSet(viewsets.ViewSet):
+    lookup_url_kwarg = "room_id"
+    lookup_value_converter = "id"
     # Only for the schema: lists answer {results, next, previous}.
     pagination_class = LimitOffsetPagination
 
-    @extend_schema(
-        tags=["rooms"],
-        parameters=[OpenApiParameter("q", str, description="Part of a room name or topic")],
-        responses={200: RoomSerializer(many=True), **ERROR_RESPONSES},
-        summary="Search public rooms (and my private ones)",
-    )
-    def get(self, request):
-        paginator = LimitOffsetPagination()
-        rooms = selectors.search_rooms(request.user, request.query_params.get("q", "")[:80])
-        page = paginator.paginate_queryset(rooms, request, view=self)
-        context = {"roles": selectors.roles_of(request.user, [room.pk for room in page])}
-        return paginator.get_paginated_response(
-            RoomSerializer(page, many=True, context=context).data
-        )
-
-
-class RoomDetailView(APIView):
     @extend_schema(tags=["rooms"], responses={200: RoomSerializer, **ERROR_RESPONSES})
-    def get(self, request, room_id: int):
+    def retrieve(self, request, room_id: int):
         visible_room(request.user, room_id)
         return room_answer(request.user, room_id)
 
@@ -63,7 +59,7 @@ class RoomDetailView(APIView):
         responses={200: RoomSerializer, **ERROR_RESPONSES},
         summary="Change a room (room admin+); archived=true makes it read-only",
     )
-    def patch(self, request, room_id: int):
+    def partial_update(self, request, room_id: int):
         changes = validated(RoomUpdateSerializer, request.data)
         services.update_room(actor=request.user, room_id=room_id, **changes)
         return room_answer(request.user, room_id)
@@ -73,36 +69,47 @@ class RoomDetailView(APIView):
         responses={204: None, **ERROR_RESPONSES},
         summary="Delete a room and its messages (owner or site admin)",
     )
-    def delete(self, request, room_id: int):
+    def destroy(self, request, room_id: int):
         services.delete_room(actor=request.user, room_id=room_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(
+        tags=["rooms"],
+        parameters=[OpenApiParameter("q", str, description="Part of a room name or topic")],
+        responses={200: RoomSerializer(many=True), **ERROR_RESPONSES},
+        summary="Search public rooms (and my private ones)",
+    )
+    @action(detail=False, methods=["get"])
+    def search(self, request):
+        paginator = LimitOffsetPagination()
+        rooms = selectors.search_rooms(request.user, request.query_params.get("q", "")[:80])
+        page = paginator.paginate_queryset(rooms, request, view=self)
+        context = {"roles": selectors.roles_of(request.user, [room.pk for room in page])}
+        return paginator.get_paginated_response(
+            RoomSerializer(page, many=True, context=context).data
+        )
 
-class DirectRoomView(APIView):
     @extend_schema(
         tags=["rooms"],
         request=DirectRoomSerializer,
         responses={200: RoomSerializer, 201: RoomSerializer, **ERROR_RESPONSES},
         summary="Get or create my direct room with a user",
     )
-    def post(self, request):
+    @action(detail=False, methods=["post"])
+    def direct(self, request):
         data = validated(DirectRoomSerializer, request.data)
         room, created = services.get_or_create_direct_room(
             actor=request.user, user_id=data["user_id"]
         )
         return room_answer(request.user, room.pk, 201 if created else 200)
 
-
-class MemberListView(APIView):
-    # Only for the schema: lists answer {results, next, previous}.
-    pagination_class = LimitOffsetPagination
-
     @extend_schema(
         tags=["rooms"],
         responses={200: MemberSerializer(many=True), **ERROR_RESPONSES},
         summary="Members of a room",
     )
-    def get(self, request, room_id: int):
+    @action(detail=True, methods=["get"])
+    def members(self, request, room_id: int):
         access = visible_room(request.user, room_id)
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(selectors.room_members(access.room), request, self)
@@ -117,28 +124,25 @@ class MemberListView(APIView):
         responses={200: MemberSerializer, 201: MemberSerializer, **ERROR_RESPONSES},
         summary="Join a public room ({}), or add someone ({user_id})",
     )
-    def post(self, request, room_id: int):
+    @members.mapping.post
+    def add_member(self, request, room_id: int):
         data = validated(MemberAddSerializer, request.data)
-        if "user_id" in data and data["user_id"] != request.user.pk:
-            membership, created = services.add_member(
-                actor=request.user, room_id=room_id, user_id=data["user_id"]
-            )
-        else:
-            membership, created = services.join_room(actor=request.user, room_id=room_id)
+        membership, created = services.join_or_add_member(
+            actor=request.user, room_id=room_id, user_id=data.get("user_id")
+        )
         return Response(
             MemberSerializer(membership).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-
-class MemberDetailView(APIView):
     @extend_schema(
         tags=["rooms"],
         request=MemberRoleSerializer,
         responses={200: MemberSerializer, **ERROR_RESPONSES},
         summary="Change a member's room role (room admin+)",
     )
-    def patch(self, request, room_id: int, user_id: int):
+    @action(detail=True, methods=["patch"], url_path="members/<id:user_id>", url_name="member")
+    def member(self, request, room_id: int, user_id: int):
         data = validated(MemberRoleSerializer, request.data)
         membership = services.change_member_role(
             actor=request.user, room_id=room_id, user_id=user_id, role=data["role"]
@@ -164,20 +168,20 @@ class MemberDetailView(APIView):
         responses={204: None, **ERROR_RESPONSES},
         summary="Leave a room (yourself) or remove a member (room moderator+), optionally banning",
     )
-    def delete(self, request, room_id: int, user_id: int):
+    @member.mapping.delete
+    def remove_member(self, request, room_id: int, user_id: int):
         ban = query_boolean(request.query_params.get("ban"), "ban")
         services.remove_member(actor=request.user, room_id=room_id, user_id=user_id, ban=ban)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-
-class RoomInvitationView(APIView):
     @extend_schema(
         tags=["invitations"],
         request=InvitationCreateSerializer,
         responses={200: InvitationSerializer, 201: InvitationSerializer, **CONFLICT_RESPONSES},
         summary="Invite a user into a room",
     )
-    def post(self, request, room_id: int):
+    @action(detail=True, methods=["post"])
+    def invitations(self, request, room_id: int):
         data = validated(InvitationCreateSerializer, request.data)
         invitation, created = services.invite(
             actor=request.user, room_id=room_id, user_id=data["user_id"]
@@ -188,7 +192,9 @@ class RoomInvitationView(APIView):
         )
 
 
-class InvitationListView(APIView):
+class InvitationViewSet(viewsets.ViewSet):
+    lookup_url_kwarg = "invitation_id"
+    lookup_value_converter = "id"
     # Only for the schema: lists answer {results, next, previous}.
     pagination_class = LimitOffsetPagination
 
@@ -197,33 +203,33 @@ class InvitationListView(APIView):
         responses={200: InvitationSerializer(many=True), **ERROR_RESPONSES},
         summary="My pending invitations",
     )
-    def get(self, request):
+    def list(self, request):
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(
             selectors.pending_invitations(request.user), request, self
         )
-        return paginator.get_paginated_response(InvitationSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            InvitationSerializer(page, many=True, context=_people_presence(page)).data
+        )
 
-
-class InvitationAcceptView(APIView):
     @extend_schema(
         tags=["invitations"],
         request=None,
         responses={200: MemberSerializer, **ERROR_RESPONSES},
         summary="Accept an invitation: join its room",
     )
-    def post(self, request, invitation_id: int):
+    @action(detail=True, methods=["post"])
+    def accept(self, request, invitation_id: int):
         membership = services.accept_invitation(actor=request.user, invitation_id=invitation_id)
         return Response(MemberSerializer(membership).data)
 
-
-class InvitationDeclineView(APIView):
     @extend_schema(
         tags=["invitations"],
         request=None,
         responses={200: InvitationSerializer, **ERROR_RESPONSES},
         summary="Decline an invitation",
     )
-    def post(self, request, invitation_id: int):
+    @action(detail=True, methods=["post"])
+    def decline(self, request, invitation_id: int):
         invitation = services.decline_invitation(actor=request.user, invitation_id=invitation_id)
         return Response(InvitationSerializer(invitation).data)

@@ -7,9 +7,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from lair.errors import NotFound
+from lair.errors import NotFound, PermissionDenied
 from rooms.models import Membership, Room
-from rooms.permissions import visible_room
+from rooms.permissions import require_can_post, visible_room
 from tests.factories import UserFactory
 from tests.rooms.factories import MembershipFactory, RoomFactory, room_owned_by
 
@@ -33,7 +33,7 @@ def test_a_member_gets_room_and_membership_in_one_query(alice, bob, django_asser
     assert access.room == room
     assert access.role == Membership.Role.MODERATOR
     assert access.can_moderate
-    assert access.can_post
+    require_can_post(access)
 
 
 def test_a_non_member_sees_a_public_room_in_two_queries(alice, bob, django_assert_num_queries):
@@ -45,7 +45,8 @@ def test_a_non_member_sees_a_public_room_in_two_queries(alice, bob, django_asser
     assert access.room == room
     assert access.membership is None
     assert not access.is_member
-    assert not access.can_post
+    with pytest.raises(PermissionDenied):
+        require_can_post(access)
 
 
 @pytest.mark.parametrize("kind", [Room.Type.PRIVATE, Room.Type.DIRECT])
@@ -98,7 +99,7 @@ def test_a_direct_room_member_sees_it(alice, bob):
     access = visible_room(bob, direct.pk)
 
     assert access.is_member
-    assert access.can_post
+    require_can_post(access)
     assert not access.can_administer
 
 
