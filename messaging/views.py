@@ -28,21 +28,18 @@ from messaging.serializers import (
     ReadStateSerializer,
     SearchPageSerializer,
 )
-from rooms import selectors as room_selectors
 from rooms import services as room_services
 from rooms.permissions import visible_room
-from rooms.serializers import RoomCreateSerializer, RoomListItemSerializer, RoomSerializer
+from rooms.serializers import (
+    RoomCreateSerializer,
+    RoomListItemSerializer,
+    RoomSerializer,
+    room_data,
+)
 
 LIMIT = OpenApiParameter("limit", int, description="1-100, default 50")
 # What lair.pagination.query_id accepts: the schema shows the bounds.
 BOUNDED = {"type": "integer", "minimum": 0, "maximum": MAX_INTEGER}
-
-
-def _room_answer(user, room_id: int, status_code: int) -> Response:
-    """A room as its members see it, with the caller's role."""
-    room = room_selectors.room_with_count(room_id)
-    context = {"roles": room_selectors.roles_of(user, [room.pk])}
-    return Response(RoomSerializer(room, context=context).data, status=status_code)
 
 
 def _created_or_found(created: bool) -> int:
@@ -80,7 +77,7 @@ class RoomViewSet(viewsets.ViewSet):
     def create(self, request):
         data = validated(RoomCreateSerializer, request.data)
         room = room_services.create_room(actor=request.user, **data)
-        return _room_answer(request.user, room.pk, status.HTTP_201_CREATED)
+        return Response(room_data(request.user, room.pk), status=status.HTTP_201_CREATED)
 
 
 class RoomMessageViewSet(viewsets.ViewSet):

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from accounts.serializers import PublicUserSerializer
 from lair import fields, text
-from rooms import payloads, services
+from rooms import payloads, selectors, services
 from rooms.models import Invitation, Membership, Room
 
 
@@ -134,3 +134,9 @@ class InvitationSerializer(fields.ModelSerializer):
 
     def get_room(self, invitation: Invitation) -> dict:
         return payloads.invitation_room(invitation.room)
+
+
+def room_data(user, room_id: int) -> dict:
+    """A room as its members see it, with ``user``'s role: the answer of every room write."""
+    room = selectors.room_with_count(room_id)
+    return RoomSerializer(room, context={"roles": selectors.roles_of(user, [room.pk])}).data

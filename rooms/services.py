@@ -204,7 +204,7 @@ def get_or_create_direct_room(*, actor: User, user_id: int) -> tuple[Room, bool]
     The unique ``direct_key`` decides concurrent creations: the loser reads the
     winner's room. Returns ``(room, created)``.
     """
-    require(not actor.is_guest, "Guests cannot open direct conversations.")
+    permissions.require_can_open_direct_rooms(actor)
     other = active_user(user_id)
     if other.pk == actor.pk:
         raise ValidationError(

@@ -27,13 +27,8 @@ from rooms.serializers import (
     MemberSerializer,
     RoomSerializer,
     RoomUpdateSerializer,
+    room_data,
 )
-
-
-def room_answer(user, room_id: int, status_code: int = 200) -> Response:
-    room = selectors.room_with_count(room_id)
-    context = {"roles": selectors.roles_of(user, [room.pk])}
-    return Response(RoomSerializer(room, context=context).data, status=status_code)
 
 
 def _people_presence(invitations) -> dict:
@@ -51,7 +46,7 @@ class RoomViewSet(viewsets.ViewSet):
     @extend_schema(tags=["rooms"], responses={200: RoomSerializer, **ERROR_RESPONSES})
     def retrieve(self, request, room_id: int):
         visible_room(request.user, room_id)
-        return room_answer(request.user, room_id)
+        return Response(room_data(request.user, room_id))
 
     @extend_schema(
         tags=["rooms"],
@@ -62,7 +57,7 @@ class RoomViewSet(viewsets.ViewSet):
     def partial_update(self, request, room_id: int):
         changes = validated(RoomUpdateSerializer, request.data)
         services.update_room(actor=request.user, room_id=room_id, **changes)
-        return room_answer(request.user, room_id)
+        return Response(room_data(request.user, room_id))
 
     @extend_schema(
         tags=["rooms"],
@@ -101,7 +96,7 @@ class RoomViewSet(viewsets.ViewSet):
         room, created = services.get_or_create_direct_room(
             actor=request.user, user_id=data["user_id"]
         )
-        return room_answer(request.user, room.pk, 201 if created else 200)
+        return Response(room_data(request.user, room.pk), status=201 if created else 200)
 
     @extend_schema(
         tags=["rooms"],
