@@ -1,4 +1,5 @@
 from django.urls import path, register_converter
+from rest_framework.routers import SimpleRouter
 
 # The largest id a database integer column holds (signed 64 bits). A larger
 # number in a URL named nothing and overflowed SQLite's parameter binding: a 500.
@@ -30,3 +31,20 @@ def slash_optional(route: str, view, name: str | None = None) -> list:
     """Route ``route`` with and without a trailing slash (no redirects, POST-safe)."""
     route = route.rstrip("/")
     return [path(route, view, name=name), path(route + "/", view)]
+
+
+class SlashOptionalRouter(SimpleRouter):
+    """A DRF router whose every route answers with and without a trailing slash.
+
+    Routes are ``path()`` patterns, so a viewset's ``lookup_value_converter =
+    "id"`` bounds its ids as ``<id:...>`` does elsewhere (and the schema says so).
+    """
+
+    def __init__(self):
+        super().__init__(trailing_slash=False, use_regex_path=False)
+
+    def get_urls(self):
+        urls = []
+        for pattern in super().get_urls():
+            urls += [pattern, path(f"{pattern.pattern}/", pattern.callback)]
+        return urls
