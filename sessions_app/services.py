@@ -341,6 +341,30 @@ def change_password(
     )
 
 
+def end_sessions_if_password_changed(
+    *, user: User, old_hash: str | None, except_session_id: int | None = None
+) -> int:
+    """After a password form outside the API (the admin's): if the stored password is no
+    longer ``old_hash``, every session but ``except_session_id`` ends, as with
+    :func:`change_password`. Returns how many sessions were revoked."""
+    new_hash = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
+    if new_hash == old_hash:
+        return 0
+    return revoke_user_sessions(
+        user=user,
+        reason=DeviceSession.RevokeReason.PASSWORD_CHANGED,
+        except_session_id=except_session_id,
+    )
+
+
+def end_sessions_of_disabled_user(*, user: User) -> int:
+    """An operator deactivated ``user``: every session is revoked and every socket closes,
+    also sockets that no device session names. Returns how many sessions were revoked."""
+    revoked = revoke_user_sessions(user=user, reason=DeviceSession.RevokeReason.ADMIN)
+    close_user_sockets(user.pk, reason="account disabled")
+    return revoked
+
+
 @transaction.atomic
 def suspend_user(*, actor: User | None, user: User) -> int:
     """Suspend ``user``: they cannot sign in, and every session of theirs ends now.
