@@ -195,6 +195,19 @@ def _check_profile_field(refusals: _Refusals, name: str, value) -> None:
     refusals.check(check, value, field=name, label=label)
 
 
+def check_profile(**values) -> None:
+    """Raise one ValidationError naming every refused profile field of ``values``.
+
+    For adapters that save a profile themselves (the admin's user form);
+    :func:`update_profile` checks through here.
+    """
+    refusals = _Refusals()
+    for name in PROFILE_FIELDS:
+        if name in values:
+            _check_profile_field(refusals, name, values[name])
+    refusals.raise_any()
+
+
 def update_profile(*, user: User, **changes) -> User:
     """Change the editable profile fields of ``user``; other keys are ignored.
 
@@ -204,10 +217,7 @@ def update_profile(*, user: User, **changes) -> User:
     changes unless every field passes.
     """
     fields = [name for name in PROFILE_FIELDS if name in changes]
-    refusals = _Refusals()
-    for name in fields:
-        _check_profile_field(refusals, name, changes[name])
-    refusals.raise_any()
+    check_profile(**{name: changes[name] for name in fields})
     for name in fields:
         setattr(user, name, changes[name])
     if fields:

@@ -186,3 +186,59 @@ def test_reading_settings_of_a_user_without_a_row_writes_nothing():
 
     assert user_settings.theme == UserSettings.Theme.SYSTEM
     assert not UserSettings.objects.filter(user=user).exists()
+
+
+def test_the_admin_user_form_refuses_what_the_profile_service_refuses():
+    from django.forms import modelform_factory
+
+    from accounts.admin import ProfileCheckedUserChangeForm
+
+    user = UserFactory(display_name="Alice")
+    form_class = modelform_factory(
+        User,
+        form=ProfileCheckedUserChangeForm,
+        fields=["username", "display_name", "bio", "status_text", "timezone"],
+    )
+    data = {"username": user.username, "display_name": "eve\u202e", "bio": "", "status_text": ""}
+
+    form = form_class(instance=user, data={**data, "timezone": "Mars/Olympus_Mons"})
+
+    assert not form.is_valid()
+    assert form.errors["timezone"] == ["Unknown time zone."]
+    assert "display_name" in form.errors
+    assert form_class(
+        instance=user, data={**data, "display_name": "Al", "timezone": "UTC"}
+    ).is_valid()
+
+
+def test_the_admin_user_page_shows_the_profile_refusal():
+    from django.test import Client
+
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    user = UserFactory(timezone="UTC")
+    browser = Client()
+    browser.force_login(operator)
+    page = f"/admin/accounts/user/{user.pk}/change/"
+    form = browser.get(page).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields
+        and value
+        and name not in ("groups", "user_permissions", "avatar", "last_seen")
+    }
+    data.update(
+        {
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+            "timezone": "Mars/Olympus_Mons",
+            "settings-TOTAL_FORMS": "0",
+            "settings-INITIAL_FORMS": "0",
+        }
+    )
+
+    response = browser.post(page, data)
+
+    assert response.status_code == 200
+    assert "Unknown time zone." in response.content.decode()
+    assert User.objects.get(pk=user.pk).timezone == "UTC"
