@@ -15,7 +15,7 @@ from accounts.serializers import (
     PublicUserSerializer,
     UserSettingsSerializer,
 )
-from lair.api import validated
+from lair.api import ViewMetadata, validated
 from lair.pagination import LimitOffsetPagination
 from lair.schema import ERROR_RESPONSES
 from realtime import presence
@@ -28,6 +28,7 @@ class UserViewSet(viewsets.GenericViewSet):
 
     # Also for the schema: lists answer {results, next, previous}.
     pagination_class = LimitOffsetPagination
+    metadata_class = ViewMetadata
     lookup_url_kwarg = "user_id"
     lookup_value_converter = "id"
 

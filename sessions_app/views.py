@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lair import ratelimit
-from lair.api import validated
+from lair.api import ViewMetadata, validated
 from lair.client_ip import client_ip
 from lair.errors import NotFound
 from lair.pagination import LimitOffsetPagination
@@ -143,6 +143,7 @@ class SessionViewSet(viewsets.GenericViewSet):
 
     # Also for the schema: lists answer {results, next, previous}.
     pagination_class = LimitOffsetPagination
+    metadata_class = ViewMetadata
     permission_classes = [IsAuthenticated]
     lookup_url_kwarg = "session_id"
     lookup_value_converter = "id"
