@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts import selectors
+from accounts import selectors, services
 from accounts.models import User, UserSettings
 from lair import fields, text
 
@@ -31,6 +31,13 @@ class MeSerializer(_ProfileSerializer):
             "status_text": {"validators": [text.name_rule("Status text")]},
             "bio": {"validators": [text.multiline_rule("Bio")]},
         }
+
+    def validate_timezone(self, value: str) -> str:
+        # The services' rule, reported here too so that one answer names every
+        # refused field of the body, as it always has.
+        if not services.is_time_zone(value):
+            raise serializers.ValidationError(services.UNKNOWN_TIME_ZONE)
+        return value
 
     def to_representation(self, user: User) -> dict:
         return selectors.profile_of(user, presence_of=self.context.get("presence"))

@@ -99,8 +99,22 @@ def _time_zones() -> frozenset[str]:
 
 
 def _check_time_zone(refusals: _Refusals, value) -> None:
-    if not isinstance(value, str) or value not in _time_zones():
+    if not is_time_zone(value):
         refusals.add("timezone", UNKNOWN_TIME_ZONE)
+
+
+def is_time_zone(value) -> bool:
+    """``value`` names a zone of the tz database ("Europe/Paris", "UTC")."""
+    return isinstance(value, str) and value in _time_zones()
+
+
+def _save_fields(instance, fields: list[str], changes: dict):
+    """Set ``fields`` of ``instance`` from ``changes`` and save only those (none: no query)."""
+    for name in fields:
+        setattr(instance, name, changes[name])
+    if fields:
+        instance.save(update_fields=fields)
+    return instance
 
 
 def _check_password_length(refusals: _Refusals, field: str, password) -> None:
@@ -218,11 +232,7 @@ def update_profile(*, user: User, **changes) -> User:
     """
     fields = [name for name in PROFILE_FIELDS if name in changes]
     check_profile(**{name: changes[name] for name in fields})
-    for name in fields:
-        setattr(user, name, changes[name])
-    if fields:
-        user.save(update_fields=fields)
-    return user
+    return _save_fields(user, fields, changes)
 
 
 SETTINGS_FIELDS = ("theme", "notify", "language", "show_presence", "enter_to_send")
@@ -264,12 +274,7 @@ def update_settings(*, user: User, **changes) -> UserSettings:
     for name in fields:
         _check_setting(refusals, name, changes[name])
     refusals.raise_any()
-    user_settings = _settings_row_of(user)
-    for name in fields:
-        setattr(user_settings, name, changes[name])
-    if fields:
-        user_settings.save(update_fields=fields)
-    return user_settings
+    return _save_fields(_settings_row_of(user), fields, changes)
 
 
 def set_avatar(*, user: User, upload) -> User:

@@ -242,3 +242,16 @@ def test_the_admin_user_page_shows_the_profile_refusal():
     assert response.status_code == 200
     assert "Unknown time zone." in response.content.decode()
     assert User.objects.get(pk=user.pk).timezone == "UTC"
+
+
+def test_the_api_names_every_refused_profile_field_of_one_body():
+    from tests.helpers import client_for
+
+    response = client_for(UserFactory()).patch(
+        "/api/v1/users/profile",
+        {"display_name": "x" * 65, "timezone": "Mars/Olympus_Mons"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["details"]) == {"display_name", "timezone"}
