@@ -74,20 +74,33 @@ def _device_name(device_name: str, user_agent: str) -> str:
     return (fallback or "Unknown device")[:DEVICE_NAME_MAX_LENGTH]
 
 
-@transaction.atomic
-def open_session(
-    *, user: User, device_name: str = "", ip: str | None = None, user_agent: str = ""
-) -> SignIn:
-    """Open a device session for ``user`` and mint its first token pair."""
+def _new_session(
+    *, user: User, device_name: str, ip: str | None, user_agent: str, lifetime: timedelta
+) -> DeviceSession:
+    """The device session row of one sign-in, API or cookie alike."""
     now = timezone.now()
-    session = DeviceSession.objects.create(
+    return DeviceSession.objects.create(
         user=user,
         device_name=_device_name(device_name, user_agent),
         ip=ip or None,
         user_agent=(user_agent or "")[:512],
         created_at=now,
         last_seen_at=now,
-        expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
+        expires_at=now + lifetime,
+    )
+
+
+@transaction.atomic
+def open_session(
+    *, user: User, device_name: str = "", ip: str | None = None, user_agent: str = ""
+) -> SignIn:
+    """Open a device session for ``user`` and mint its first token pair."""
+    session = _new_session(
+        user=user,
+        device_name=device_name,
+        ip=ip,
+        user_agent=user_agent,
+        lifetime=settings.REFRESH_TOKEN_LIFETIME,
     )
     tokens = mint_pair(user_id=user.pk, session_id=session.pk)
     session.refresh_jti = tokens.refresh_jti
@@ -111,16 +124,12 @@ def open_cookie_session(*, request, user: User) -> DeviceSession:
         old = DeviceSession.objects.filter(pk=previous, user=user).first()
         if old is not None:
             revoke_session(session=old, reason=DeviceSession.RevokeReason.LOGOUT)
-    now = timezone.now()
-    user_agent = request.META.get("HTTP_USER_AGENT", "")
-    session = DeviceSession.objects.create(
+    session = _new_session(
         user=user,
-        device_name=_device_name("", user_agent),
+        device_name="",
         ip=client_ip(request),
-        user_agent=user_agent[:512],
-        created_at=now,
-        last_seen_at=now,
-        expires_at=now + timedelta(seconds=settings.SESSION_COOKIE_AGE),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        lifetime=timedelta(seconds=settings.SESSION_COOKIE_AGE),
     )
     request.session[DEVICE_SESSION_KEY] = session.pk
     return session
