@@ -32,11 +32,41 @@ def search_users(*, query: str):
     )
 
 
-def profile_of(user: User) -> dict:
-    """The signed-in user's own profile (shape of MeSerializer), built without DRF fields.
+# The two shapes of a user, owned here: the serializers (MeSerializer,
+# PublicUserSerializer) describe these fields for the schema and render
+# through the functions below, so REST, events and the socket answer one shape.
+OWN_PROFILE_FIELDS = (
+    "id",
+    "username",
+    "email",
+    "display_name",
+    "bio",
+    "avatar_url",
+    "role",
+    "presence",
+    "status_text",
+    "timezone",
+    "date_joined",
+)
+PUBLIC_PROFILE_FIELDS = (
+    "id",
+    "username",
+    "display_name",
+    "bio",
+    "avatar_url",
+    "role",
+    "presence",
+    "status_text",
+    "last_seen",
+)
+
+
+def profile_of(user: User, *, presence_of: dict[int, str] | None = None) -> dict:
+    """The signed-in user's own profile (OWN_PROFILE_FIELDS): the truth, email included.
 
     GET /users/profile is the most frequent authenticated read; a plain dict
     costs a fraction of a ModelSerializer here (docs/PERFORMANCE.md).
+    ``presence_of`` is a map computed for a whole page; without it, one lookup.
     """
     return {
         "id": user.pk,
@@ -46,11 +76,46 @@ def profile_of(user: User) -> dict:
         "bio": user.bio,
         "avatar_url": user.avatar_url,
         "role": user.role,
-        "presence": presence.presence_of(user.pk),
+        "presence": _presence(user, presence_of),
         "status_text": user.status_text,
         "timezone": user.timezone,
         "date_joined": utc_iso(user.date_joined),
     }
+
+
+def public_profile_of(user: User, *, presence_of: dict[int, str] | None = None) -> dict:
+    """What anyone signed in may see of ``user`` (PUBLIC_PROFILE_FIELDS): never the email.
+
+    A user with show_presence off is offline to others, with no last-seen
+    time (their own profile shows the truth to them). Reads ``user.settings``:
+    list queries select it with the users.
+    """
+    shown = shows_presence(user)
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "avatar_url": user.avatar_url,
+        "role": user.role,
+        "presence": _presence(user, presence_of) if shown else presence.OFFLINE,
+        "status_text": user.status_text,
+        "last_seen": utc_iso(user.last_seen) if shown else None,
+    }
+
+
+def _presence(user: User, presence_of: dict[int, str] | None) -> str:
+    if presence_of is not None and user.pk in presence_of:
+        return presence_of[user.pk]
+    return presence.presence_of(user.pk)
+
+
+def settings_of(user: User) -> UserSettings:
+    """The user's settings; for a user without a row the defaults, unsaved: a read never writes."""
+    try:
+        return UserSettings.objects.get(user=user)
+    except UserSettings.DoesNotExist:
+        return UserSettings(user=user)
 
 
 def shows_presence(user: User) -> bool:

@@ -342,6 +342,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "lair.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "lair.errors.api_exception_handler",
+    # OPTIONS on a viewset without one serializer would be a 500 (lair/api.py).
+    "DEFAULT_METADATA_CLASS": "lair.api.ViewMetadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

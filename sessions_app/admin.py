@@ -5,7 +5,6 @@ from django.contrib.admin.utils import unquote
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from realtime.publish import close_user_sockets
 from sessions_app import services
 from sessions_app.authentication import current_session_id
 from sessions_app.models import DeviceSession
@@ -46,13 +45,10 @@ def _end_sessions_if_password_changed(request, user, old_hash: str | None) -> No
     """
     if user is None or request.method != "POST":
         return
-    new_hash = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
-    if new_hash == old_hash:
-        return
     own = request.user.is_authenticated and request.user.pk == user.pk
-    services.revoke_user_sessions(
+    services.end_sessions_if_password_changed(
         user=user,
-        reason=DeviceSession.RevokeReason.PASSWORD_CHANGED,
+        old_hash=old_hash,
         except_session_id=current_session_id(request) if own else None,
     )
 
@@ -116,5 +112,4 @@ class SessionAwareUserAdmin(UserAdmin):
             else:
                 services.unsuspend_user(actor=request.user, user=obj)
         if "is_active" in form.changed_data and not obj.is_active:
-            services.revoke_user_sessions(user=obj, reason=DeviceSession.RevokeReason.ADMIN)
-            close_user_sockets(obj.pk, reason="account disabled")
+            services.end_sessions_of_disabled_user(user=obj)

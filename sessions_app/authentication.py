@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -13,7 +12,7 @@ from lair.client_ip import client_ip
 from lair.errors import TokenInvalid, TokenInvalidAPIError
 from lair.prepared_joins import JoinedLookup
 from sessions_app.models import DeviceSession
-from sessions_app.services import DEVICE_SESSION_KEY, touch_session
+from sessions_app.services import DEVICE_SESSION_KEY, touch_session, why_session_ended
 from sessions_app.tokens import decode_access
 
 _SESSION_WITH_USER = JoinedLookup(DeviceSession, "user", "a.id = %s AND a.user_id = %s")
@@ -31,12 +30,9 @@ def session_of_access_token(raw: str):
     if not (type(session_id) is int and type(user_id) is int):
         raise TokenInvalid("The access token is not bound to a session.")
     session = _SESSION_WITH_USER.get(session_id, user_id)
-    if session is None or session.revoked_at is not None:
-        raise TokenInvalid("This session has been signed out.")
-    if session.expires_at <= timezone.now():
-        raise TokenInvalid("This session has expired.")
-    if not session.user.can_sign_in:
-        raise TokenInvalid("This account is suspended or disabled.")
+    ended = why_session_ended(session)
+    if ended is not None:
+        raise TokenInvalid(ended)
     return token, session
 
 
@@ -73,7 +69,7 @@ def session_of_cookie(django_session) -> DeviceSession | None:
     if type(session_id) is not int or backend not in settings.AUTHENTICATION_BACKENDS:
         return None
     session = _SESSION_WITH_USER.get(session_id, user_id)
-    if session is None or not session.is_active or not session.user.can_sign_in:
+    if why_session_ended(session) is not None:
         return None
     if not _session_hash_verified(django_session, session.user):
         return None

@@ -16,7 +16,13 @@ from accounts import services as account_services
 from accounts.models import User
 from lair import ratelimit, text
 from lair.client_ip import client_ip
-from lair.errors import AuthenticationFailed, NotFound, RateLimited, TokenInvalid
+from lair.errors import (
+    AuthenticationFailed,
+    NotFound,
+    RateLimited,
+    TokenInvalid,
+    ValidationError,
+)
 from realtime.publish import close_user_sockets
 from sessions_app.models import DeviceSession
 from sessions_app.tokens import TokenPair, decode_refresh, mint_pair
@@ -27,8 +33,26 @@ security_log = logging.getLogger("lair.security")
 
 INVALID_LOGIN = "Invalid username or password."
 
+DEVICE_NAME_MAX_LENGTH = DeviceSession._meta.get_field("device_name").max_length
+
 # Where a Django session (a cookie sign-in) keeps the id of its device session.
 DEVICE_SESSION_KEY = "device_session_id"
+
+
+def why_session_ended(session: DeviceSession | None) -> str | None:
+    """Why ``session`` (loaded with its user) may no longer sign anything in, or None while
+    it lives: the one live-session check of access tokens, cookies and refresh tokens.
+
+    Revoked, expired (DeviceSession.is_active) or a user who cannot sign in
+    (suspended, deactivated).
+    """
+    if session is None or session.revoked_at is not None:
+        return "This session has been signed out."
+    if not session.is_active:
+        return "This session has expired."
+    if not session.user.can_sign_in:
+        return "This account is suspended or disabled."
+    return None
 
 
 @dataclass(frozen=True)
@@ -42,9 +66,28 @@ def _device_name(device_name: str, user_agent: str) -> str:
     """The name a user gave the device (checked as any name), else its User-Agent, cleaned."""
     name = (device_name or "").strip()
     if name:
-        return text.check_name(name, field="device_name", label="A device name")[:128]
+        if len(name) > DEVICE_NAME_MAX_LENGTH:
+            message = f"Ensure this field has no more than {DEVICE_NAME_MAX_LENGTH} characters."
+            raise ValidationError(f"device_name: {message}", details={"device_name": [message]})
+        return text.check_name(name, field="device_name", label="A device name")
     fallback = text.without_refused_name_characters(user_agent or "").strip()
-    return (fallback or "Unknown device")[:128]
+    return (fallback or "Unknown device")[:DEVICE_NAME_MAX_LENGTH]
+
+
+def _new_session(
+    *, user: User, device_name: str, ip: str | None, user_agent: str, lifetime: timedelta
+) -> DeviceSession:
+    """The device session row of one sign-in, API or cookie alike."""
+    now = timezone.now()
+    return DeviceSession.objects.create(
+        user=user,
+        device_name=_device_name(device_name, user_agent),
+        ip=ip or None,
+        user_agent=(user_agent or "")[:512],
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime,
+    )
 
 
 @transaction.atomic
@@ -52,15 +95,12 @@ def open_session(
     *, user: User, device_name: str = "", ip: str | None = None, user_agent: str = ""
 ) -> SignIn:
     """Open a device session for ``user`` and mint its first token pair."""
-    now = timezone.now()
-    session = DeviceSession.objects.create(
+    session = _new_session(
         user=user,
-        device_name=_device_name(device_name, user_agent),
-        ip=ip or None,
-        user_agent=(user_agent or "")[:512],
-        created_at=now,
-        last_seen_at=now,
-        expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
+        device_name=device_name,
+        ip=ip,
+        user_agent=user_agent,
+        lifetime=settings.REFRESH_TOKEN_LIFETIME,
     )
     tokens = mint_pair(user_id=user.pk, session_id=session.pk)
     session.refresh_jti = tokens.refresh_jti
@@ -84,16 +124,12 @@ def open_cookie_session(*, request, user: User) -> DeviceSession:
         old = DeviceSession.objects.filter(pk=previous, user=user).first()
         if old is not None:
             revoke_session(session=old, reason=DeviceSession.RevokeReason.LOGOUT)
-    now = timezone.now()
-    user_agent = request.META.get("HTTP_USER_AGENT", "")
-    session = DeviceSession.objects.create(
+    session = _new_session(
         user=user,
-        device_name=_device_name("", user_agent),
+        device_name="",
         ip=client_ip(request),
-        user_agent=user_agent[:512],
-        created_at=now,
-        last_seen_at=now,
-        expires_at=now + timedelta(seconds=settings.SESSION_COOKIE_AGE),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        lifetime=timedelta(seconds=settings.SESSION_COOKIE_AGE),
     )
     request.session[DEVICE_SESSION_KEY] = session.pk
     return session
@@ -231,20 +267,22 @@ def rotate_refresh_token(*, raw_refresh: str, ip: str | None = None) -> TokenPai
     session = (
         DeviceSession.objects.select_related("user").filter(pk=session_id, user_id=user_id).first()
     )
-    if session is None or not session.is_active or not session.user.can_sign_in:
+    if why_session_ended(session) is not None:
         raise TokenInvalid("The session of this token has ended.")
     now = timezone.now()
     new = mint_pair(user_id=user_id, session_id=session_id)
     # Only the session's own columns in the WHERE clause: PostgreSQL re-checks
     # them on the row a concurrent winner just updated, so losers match nothing.
     with transaction.atomic():
-        swapped = DeviceSession.objects.filter(
-            pk=session_id, refresh_jti=jti, revoked_at__isnull=True, expires_at__gt=now
-        ).update(
-            refresh_jti=new.refresh_jti,
-            last_seen_at=now,
-            expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
-            **({"ip": ip} if ip else {}),
+        swapped = (
+            DeviceSession.objects.active()
+            .filter(pk=session_id, refresh_jti=jti)
+            .update(
+                refresh_jti=new.refresh_jti,
+                last_seen_at=now,
+                expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
+                **({"ip": ip} if ip else {}),
+            )
         )
     if swapped == 1:
         return new
@@ -253,17 +291,26 @@ def rotate_refresh_token(*, raw_refresh: str, ip: str | None = None) -> TokenPai
     raise TokenInvalid("This refresh token was already used; the session is revoked.")
 
 
+def _revoke(session_ids: list[int], *, user_id: int, reason: str) -> int:
+    """Revoke the live ones of the sessions ``session_ids`` (of one user) and close their
+    sockets: the one revoke statement, so every path ends a session alike. Returns how many."""
+    if not session_ids:
+        return 0
+    revoked = DeviceSession.objects.filter(pk__in=session_ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoke_reason=reason, refresh_jti=""
+    )
+    if revoked:
+        for session_id in session_ids:
+            close_user_sockets(user_id, session_id=session_id, reason="session revoked")
+    return revoked
+
+
 def revoke_session(*, session: DeviceSession, reason: str) -> bool:
     """Revoke one session: its access and refresh tokens fail from now on.
 
     Returns False when it was already revoked.
     """
-    updated = DeviceSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoke_reason=reason, refresh_jti=""
-    )
-    if updated:
-        close_user_sockets(session.user_id, session_id=session.pk, reason="session revoked")
-    return updated == 1
+    return _revoke([session.pk], user_id=session.user_id, reason=reason) == 1
 
 
 def revoke_user_sessions(*, user: User, reason: str, except_session_id: int | None = None) -> int:
@@ -271,13 +318,7 @@ def revoke_user_sessions(*, user: User, reason: str, except_session_id: int | No
     sessions = DeviceSession.objects.filter(user=user, revoked_at__isnull=True)
     if except_session_id is not None:
         sessions = sessions.exclude(pk=except_session_id)
-    session_ids = list(sessions.values_list("pk", flat=True))
-    revoked = DeviceSession.objects.filter(pk__in=session_ids, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoke_reason=reason, refresh_jti=""
-    )
-    for session_id in session_ids:
-        close_user_sockets(user.pk, session_id=session_id, reason="session revoked")
-    return revoked
+    return _revoke(list(sessions.values_list("pk", flat=True)), user_id=user.pk, reason=reason)
 
 
 def revoke_own_session(*, user: User, session_id: int) -> DeviceSession:
@@ -307,6 +348,30 @@ def change_password(
         reason=DeviceSession.RevokeReason.PASSWORD_CHANGED,
         except_session_id=current_session_id,
     )
+
+
+def end_sessions_if_password_changed(
+    *, user: User, old_hash: str | None, except_session_id: int | None = None
+) -> int:
+    """After a password form outside the API (the admin's): if the stored password is no
+    longer ``old_hash``, every session but ``except_session_id`` ends, as with
+    :func:`change_password`. Returns how many sessions were revoked."""
+    new_hash = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
+    if new_hash == old_hash:
+        return 0
+    return revoke_user_sessions(
+        user=user,
+        reason=DeviceSession.RevokeReason.PASSWORD_CHANGED,
+        except_session_id=except_session_id,
+    )
+
+
+def end_sessions_of_disabled_user(*, user: User) -> int:
+    """An operator deactivated ``user``: every session is revoked and every socket closes,
+    also sockets that no device session names. Returns how many sessions were revoked."""
+    revoked = revoke_user_sessions(user=user, reason=DeviceSession.RevokeReason.ADMIN)
+    close_user_sockets(user.pk, reason="account disabled")
+    return revoked
 
 
 @transaction.atomic

@@ -1,5 +1,10 @@
-from lair.urlpaths import slash_optional
+from lair.urlpaths import SlashOptionalRouter, slash_optional
 from sessions_app import views
+
+# The auth endpoints are actions that open or end sessions, not a resource:
+# each is its own APIView (own authentication, limits and schema).
+router = SlashOptionalRouter()
+router.register("sessions", views.SessionViewSet, basename="session")
 
 urlpatterns = [
     *slash_optional("auth/register", views.RegisterView.as_view(), name="auth-register"),
@@ -7,10 +12,5 @@ urlpatterns = [
     *slash_optional("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),
     *slash_optional("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
     *slash_optional("auth/password", views.PasswordView.as_view(), name="auth-password"),
-    *slash_optional("sessions", views.SessionListView.as_view(), name="session-list"),
-    *slash_optional("sessions/current", views.CurrentSessionView.as_view(), name="session-current"),
-    *slash_optional("sessions/cleanup", views.SessionCleanupView.as_view(), name="session-cleanup"),
-    *slash_optional(
-        "sessions/<id:session_id>", views.SessionDetailView.as_view(), name="session-detail"
-    ),
+    *router.urls,
 ]

@@ -5,24 +5,28 @@ from __future__ import annotations
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import LoginSerializer, PasswordChangeSerializer, RegisterSerializer
 from lair import ratelimit
+from lair.api import validated
 from lair.client_ip import client_ip
 from lair.errors import NotFound
 from lair.pagination import LimitOffsetPagination
 from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
-from sessions_app import services
+from sessions_app import selectors, services
 from sessions_app.authentication import current_session_id, signed_in_by_token
 from sessions_app.models import DeviceSession
 from sessions_app.serializers import (
     CleanupResultSerializer,
     DeviceSessionSerializer,
+    LoginSerializer,
+    PasswordChangeSerializer,
     RefreshSerializer,
+    RegisterSerializer,
     SignInSerializer,
     TokenPairSerializer,
 )
@@ -44,10 +48,9 @@ class RegisterView(APIView):
     )
     def post(self, request):
         ratelimit.enforce_ip(request, "register_ip")
-        data = RegisterSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        fields = validated(RegisterSerializer, request.data)
         sign_in = services.register(
-            **data.validated_data, ip=client_ip(request), user_agent=_user_agent(request)
+            **fields, ip=client_ip(request), user_agent=_user_agent(request)
         )
         return Response(SignInSerializer.render(sign_in), status=status.HTTP_201_CREATED)
 
@@ -63,9 +66,7 @@ class LoginView(APIView):
         summary="Sign in with a username or email",
     )
     def post(self, request):
-        data = LoginSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
+        fields = validated(LoginSerializer, request.data)
         sign_in = services.login(
             identifier=fields["username"],
             password=fields["password"],
@@ -90,11 +91,8 @@ class RefreshView(APIView):
     )
     def post(self, request):
         ratelimit.enforce_ip(request, "refresh_ip")
-        data = RefreshSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        pair = services.rotate_refresh_token(
-            raw_refresh=data.validated_data["refresh"], ip=client_ip(request)
-        )
+        fields = validated(RefreshSerializer, request.data)
+        pair = services.rotate_refresh_token(raw_refresh=fields["refresh"], ip=client_ip(request))
         return Response({"access": pair.access, "refresh": pair.refresh})
 
 
@@ -125,12 +123,11 @@ class PasswordView(APIView):
     )
     def post(self, request):
         ratelimit.enforce(request, "password_user", str(request.user.pk))
-        data = PasswordChangeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        fields = validated(PasswordChangeSerializer, request.data)
         services.change_password(
             user=request.user,
-            old_password=data.validated_data["old_password"],
-            new_password=data.validated_data["new_password"],
+            old_password=fields["old_password"],
+            new_password=fields["new_password"],
             current_session_id=current_session_id(request),
         )
         if not signed_in_by_token(request):
@@ -139,38 +136,36 @@ class PasswordView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SessionListView(APIView):
-    # Only for the schema: lists answer {results, next, previous}.
-    pagination_class = LimitOffsetPagination
+class SessionViewSet(viewsets.GenericViewSet):
+    # My device sessions: a resource (list, revoke one), with the current one and
+    # the cleanup as actions on the collection. (No docstring: it would become
+    # every operation's description in the schema.)
 
+    # Also for the schema: lists answer {results, next, previous}.
+    pagination_class = LimitOffsetPagination
     permission_classes = [IsAuthenticated]
+    lookup_url_kwarg = "session_id"
+    lookup_value_converter = "id"
 
     @extend_schema(
         tags=["sessions"],
         responses={200: DeviceSessionSerializer(many=True), **ERROR_RESPONSES},
         summary="My active sessions",
     )
-    def get(self, request):
-        paginator = LimitOffsetPagination()
-        sessions = (
-            DeviceSession.objects.active()
-            .filter(user=request.user)
-            .order_by("-last_seen_at", "-id")
-        )
-        page = paginator.paginate_queryset(sessions, request, view=self)
+    def list(self, request):
+        page = self.paginate_queryset(selectors.active_sessions_of(request.user))
         context = {"current_session_id": current_session_id(request)}
-        return paginator.get_paginated_response(
+        return self.get_paginated_response(
             DeviceSessionSerializer(page, many=True, context=context).data
         )
 
-
-class CurrentSessionView(APIView):
     @extend_schema(
         tags=["sessions"],
         responses={200: DeviceSessionSerializer, **ERROR_RESPONSES},
         summary="The session of this request",
     )
-    def get(self, request):
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def current(self, request):
         session = getattr(request, "device_session", None)
         if session is None:
             raise NotFound("This request is not signed in with a device session token.")
@@ -178,29 +173,26 @@ class CurrentSessionView(APIView):
             DeviceSessionSerializer(session, context={"current_session_id": session.pk}).data
         )
 
-
-class SessionDetailView(APIView):
-    @extend_schema(
-        tags=["sessions"],
-        responses={204: None, **ERROR_RESPONSES},
-        summary="Revoke one of my sessions",
-    )
-    def delete(self, request, session_id: int):
-        services.revoke_own_session(user=request.user, session_id=session_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class SessionCleanupView(APIView):
     @extend_schema(
         tags=["sessions"],
         request=None,
         responses={200: CleanupResultSerializer, **ERROR_RESPONSES},
         summary="Revoke all my sessions except the current one",
     )
-    def post(self, request):
+    @action(detail=False, methods=["post"], pagination_class=None)
+    def cleanup(self, request):
         revoked = services.revoke_user_sessions(
             user=request.user,
             reason=DeviceSession.RevokeReason.REVOKED,
             except_session_id=current_session_id(request),
         )
         return Response({"revoked": revoked})
+
+    @extend_schema(
+        tags=["sessions"],
+        responses={204: None, **ERROR_RESPONSES},
+        summary="Revoke one of my sessions",
+    )
+    def destroy(self, request, session_id: int):
+        services.revoke_own_session(user=request.user, session_id=session_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
