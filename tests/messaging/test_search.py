@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from messaging.models import Message
-from tests.messaging.conftest import (
+from tests.helpers import (
     API,
     MESSAGE_KEYS,
     assert_error,

@@ -15,7 +15,7 @@ from lair.asgi import KeepServerSend, application
 from messaging.consumers import SERVER_SEND
 from realtime import fanout as fanout_module
 from realtime.fanout import Fanout
-from tests.realtime.conftest import post
+from tests.helpers import posted as post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
