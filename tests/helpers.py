@@ -235,6 +235,25 @@ def found_ids(user, **params) -> list[int]:
 # Caches and server processes.
 
 
+def clear_cache() -> None:
+    """Empty this test process's cache; on Redis, only the keys under its own prefix.
+
+    RedisCache.clear() is FLUSHDB: under xdist it would wipe the other
+    workers' rate-limit windows and presence counters mid-test.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 def disconnect_redis_caches() -> None:
     """Close the Redis connections of this thread's cache instances.
 
