@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -23,6 +24,22 @@ from realtime import publish
 from tests.helpers import API, client_for, join, token_for
 
 WS_PATH = f"{API}/ws/"
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    """Socket tests that use the database get committed rows: transactional.
+
+    Events are broadcast on commit and the server loop reads through its own
+    connection, so a test here inside one rolled-back transaction would wait
+    for frames that never come. The people fixtures (tests/conftest.py) only
+    ask for ``db``.
+    """
+    for item in items:
+        if HERE not in Path(str(item.fspath)).resolve().parents:
+            continue
+        if "db" in item.fixturenames and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 class ServerLoop:
