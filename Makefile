@@ -29,8 +29,12 @@ run: $(STAMP)
 		--lifespan off --ws-per-message-deflate false --no-proxy-headers \
 		--ws-max-size $${WS_MAX_FRAME_BYTES:-16384}
 
+# Two workers (pytest-xdist): each has its own test database and its own
+# cache keys and channel names on a shared Redis (lair/test_settings.py).
+# TEST_WORKERS=0 runs in this one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

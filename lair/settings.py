@@ -3,6 +3,11 @@
 Every variable is listed in .env.example. With nothing set, the server runs
 on a SQLite file and an in-memory channel layer; DATABASE_URL and REDIS_URL
 switch to PostgreSQL and Redis.
+
+Grouped by concern, in this order: core and security, database, cache and
+channel layer, accounts and sessions, rate limits, requests and the REST API,
+real time, static files, media and avatars, serving, logging. Search has no
+settings: its bounds are constants beside its queries (messaging/search.py).
 """
 
 from datetime import timedelta
@@ -17,6 +22,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# --- Core and security ----------------------------------------------------
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -33,6 +40,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
+
+# Number of reverse proxies in front of the server whose X-Forwarded-For entry
+# is trusted for the client IP (rate limits, device sessions). 0: REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
     # daphne first so that `runserver` serves ASGI (HTTP and WebSocket).
@@ -93,6 +104,42 @@ TEMPLATES = [
     },
 ]
 
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# Headers and cookies.
+APPEND_SLASH = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# connect-src 'self' covers same-origin ws:/wss: (CSP Level 3); "ws: wss:" would
+# let injected script open sockets to any host.
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; connect-src 'self'; object-src 'none'; "
+        "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+    ),
+)
+# Behind TLS (production): cookies only over HTTPS, HSTS, redirect to HTTPS.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+if env.bool("USE_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Health checks come over plain HTTP from the load balancer.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/?$"]
+
 # --- Database -------------------------------------------------------------
 
 DATABASES = {
@@ -132,6 +179,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer ---------------------------------------------
 
+# Rate-limit windows, presence and the event broadcasts live here: Redis
+# whenever more than one process serves.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -197,7 +246,7 @@ else:
         }
     }
 
-# --- Auth ------------------------------------------------------------------
+# --- Accounts, passwords and sessions --------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
@@ -224,43 +273,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
-MAX_MESSAGE_LENGTH = env.int("MAX_MESSAGE_LENGTH", default=4000)
-# Different emoji one message can collect (people can still add ones it has).
-REACTION_MAX_DISTINCT_EMOJI = env.int("REACTION_MAX_DISTINCT_EMOJI", default=20)
-# Real time: how long missed events can be resumed, and socket limits.
-EVENT_LOG_RETENTION_DAYS = env.int("EVENT_LOG_RETENTION_DAYS", default=7)
-WS_AUTH_TIMEOUT_SECONDS = env.float("WS_AUTH_TIMEOUT_SECONDS", default=10.0)
-WS_IDLE_TIMEOUT_SECONDS = env.float("WS_IDLE_TIMEOUT_SECONDS", default=90.0)
-WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=16 * 1024)
-WS_RESUME_MAX_EVENTS = env.int("WS_RESUME_MAX_EVENTS", default=5000)
-# Each process checks the event log this often for events whose broadcast never
-# arrived (lost while Redis restarted) and delivers them to its open sockets.
-EVENT_TAIL_CHECK_SECONDS = env.float("EVENT_TAIL_CHECK_SECONDS", default=5.0)
-# A socket whose client stops reading: frames queue behind its blocked write;
-# it is closed (4008, the client resumes) once a write has waited this long
-# or this many frames are queued.
-WS_SEND_TIMEOUT_SECONDS = env.float("WS_SEND_TIMEOUT_SECONDS", default=20.0)
-WS_SEND_BACKLOG = env.int("WS_SEND_BACKLOG", default=1000)
-# One client must not make the server send much more than it sends: frames a
-# socket may send per second (more get one rate_limited error and are dropped),
-# the shortest time between two presence changes relayed for one socket, and
-# open sockets per user and per client address (0: no cap; over it: close 4029).
-WS_MAX_FRAMES_PER_SECOND = env.int("WS_MAX_FRAMES_PER_SECOND", default=20)
-WS_PRESENCE_INTERVAL_SECONDS = env.float("WS_PRESENCE_INTERVAL_SECONDS", default=5.0)
-WS_MAX_SOCKETS_PER_USER = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
-WS_MAX_SOCKETS_PER_IP = env.int("WS_MAX_SOCKETS_PER_IP", default=300)
-TYPING_TIMEOUT_SECONDS = env.float("TYPING_TIMEOUT_SECONDS", default=6.0)
-PRESENCE_GRACE_SECONDS = env.float("PRESENCE_GRACE_SECONDS", default=5.0)
-# Avatars: largest upload accepted and the square size they are stored at.
-AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
-AVATAR_SIZE = env.int("AVATAR_SIZE", default=256)
-# Largest image (width x height) decoded for an avatar: bounds a decode's
-# memory (a few kB of PNG can claim 36 million pixels). A JPEG counts at the
-# reduced scale it is decoded at, so a 12-megapixel photo passes. 4096x4096
-# PNGs took 115 MB each: 2048x2048 is plenty for a 256-pixel avatar.
-AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=2048 * 2048)
-# Avatar decodes that may run at once in one process (the others wait).
-AVATAR_CONCURRENT_DECODES = env.int("AVATAR_CONCURRENT_DECODES", default=2)
 
 # PyJWT wants HMAC keys of at least 32 bytes.
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
@@ -287,10 +299,6 @@ SIMPLE_JWT = {
     "LEEWAY": 5,
 }
 
-# Number of reverse proxies in front of the server whose X-Forwarded-For entry
-# is trusted for the client IP (rate limits, device sessions). 0: REMOTE_ADDR.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-
 # --- Rate limits (django-ratelimit syntax: count/period) -------------------
 
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
@@ -315,8 +323,9 @@ RATELIMITS = {
 # process (the only setup that uses it) and Django's Redis cache uses INCR.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
-# --- Request limits --------------------------------------------------------
+# --- Requests, messages and the REST API ----------------------------------
 
+# Bounds on what one request may carry, checked before any view runs.
 # JSON bodies above this answer 413 before they are read.
 MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
 # Multipart bodies (avatar uploads) may be larger.
@@ -327,7 +336,10 @@ JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BODY_BYTES
 
-# --- REST framework and OpenAPI -------------------------------------------
+# What one message may hold.
+MAX_MESSAGE_LENGTH = env.int("MAX_MESSAGE_LENGTH", default=4000)
+# Different emoji one message can collect (people can still add ones it has).
+REACTION_MAX_DISTINCT_EMOJI = env.int("REACTION_MAX_DISTINCT_EMOJI", default=20)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -392,12 +404,34 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Internationalization and static files -----------------------------------
+# --- Real time ------------------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
+# How long missed events can be resumed, and socket limits.
+EVENT_LOG_RETENTION_DAYS = env.int("EVENT_LOG_RETENTION_DAYS", default=7)
+WS_AUTH_TIMEOUT_SECONDS = env.float("WS_AUTH_TIMEOUT_SECONDS", default=10.0)
+WS_IDLE_TIMEOUT_SECONDS = env.float("WS_IDLE_TIMEOUT_SECONDS", default=90.0)
+WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=16 * 1024)
+WS_RESUME_MAX_EVENTS = env.int("WS_RESUME_MAX_EVENTS", default=5000)
+# Each process checks the event log this often for events whose broadcast never
+# arrived (lost while Redis restarted) and delivers them to its open sockets.
+EVENT_TAIL_CHECK_SECONDS = env.float("EVENT_TAIL_CHECK_SECONDS", default=5.0)
+# A socket whose client stops reading: frames queue behind its blocked write;
+# it is closed (4008, the client resumes) once a write has waited this long
+# or this many frames are queued.
+WS_SEND_TIMEOUT_SECONDS = env.float("WS_SEND_TIMEOUT_SECONDS", default=20.0)
+WS_SEND_BACKLOG = env.int("WS_SEND_BACKLOG", default=1000)
+# One client must not make the server send much more than it sends: frames a
+# socket may send per second (more get one rate_limited error and are dropped),
+# the shortest time between two presence changes relayed for one socket, and
+# open sockets per user and per client address (0: no cap; over it: close 4029).
+WS_MAX_FRAMES_PER_SECOND = env.int("WS_MAX_FRAMES_PER_SECOND", default=20)
+WS_PRESENCE_INTERVAL_SECONDS = env.float("WS_PRESENCE_INTERVAL_SECONDS", default=5.0)
+WS_MAX_SOCKETS_PER_USER = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
+WS_MAX_SOCKETS_PER_IP = env.int("WS_MAX_SOCKETS_PER_IP", default=300)
+TYPING_TIMEOUT_SECONDS = env.float("TYPING_TIMEOUT_SECONDS", default=6.0)
+PRESENCE_GRACE_SECONDS = env.float("PRESENCE_GRACE_SECONDS", default=5.0)
+
+# --- Static files, media and avatars ----------------------------------------
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
@@ -418,37 +452,16 @@ STORAGES = {
 # collectstatic step to show the docs and admin.
 WHITENOISE_USE_FINDERS = DEBUG
 
-# --- Security headers ------------------------------------------------------
-
-APPEND_SLASH = False
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
-# connect-src 'self' covers same-origin ws:/wss: (CSP Level 3); "ws: wss:" would
-# let injected script open sockets to any host.
-CONTENT_SECURITY_POLICY = env.str(
-    "CONTENT_SECURITY_POLICY",
-    default=(
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; connect-src 'self'; object-src 'none'; "
-        "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
-    ),
-)
-# Behind TLS (production): cookies only over HTTPS, HSTS, redirect to HTTPS.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
-if env.bool("USE_X_FORWARDED_PROTO", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Health checks come over plain HTTP from the load balancer.
-SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/?$"]
+# Avatars: largest upload accepted and the square size they are stored at.
+AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+AVATAR_SIZE = env.int("AVATAR_SIZE", default=256)
+# Largest image (width x height) decoded for an avatar: bounds a decode's
+# memory (a few kB of PNG can claim 36 million pixels). A JPEG counts at the
+# reduced scale it is decoded at, so a 12-megapixel photo passes. 4096x4096
+# PNGs took 115 MB each: 2048x2048 is plenty for a 256-pixel avatar.
+AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=2048 * 2048)
+# Avatar decodes that may run at once in one process (the others wait).
+AVATAR_CONCURRENT_DECODES = env.int("AVATAR_CONCURRENT_DECODES", default=2)
 
 # --- Serving ----------------------------------------------------------------
 
@@ -463,6 +476,8 @@ except ValueError:
     GC_THRESHOLDS = ()
 if len(GC_THRESHOLDS) != 3 or min(GC_THRESHOLDS) < 1:
     raise ImproperlyConfigured("GC_THRESHOLDS is three positive integers, e.g. 10000,50,50.")
+
+# --- Logging ----------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,18 @@ os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
-from lair.settings import *  # noqa: F403
+# Under pytest-xdist the workers share one Redis: each gets its own cache keys
+# and channel-layer names, so that one worker's cache clear or broadcast never
+# reaches another (the test database already gets a per-worker suffix). In the
+# environment, so that the servers an integration test starts share them.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _xdist_worker:
+    for _name in ("CACHE_KEY_PREFIX", "CHANNEL_LAYER_PREFIX"):
+        _prefix = os.environ.get(_name) or "lair"
+        if not _prefix.endswith(f"-{_xdist_worker}"):
+            os.environ[_name] = f"{_prefix}-{_xdist_worker}"
+
+from lair.settings import *  # noqa: E402, F403
 
 # Tests serve static files from the finders: no collectstatic step, no manifest.
 STORAGES = {

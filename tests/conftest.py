@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import assert_error, disconnect_redis_caches
+from tests.helpers import clear_cache, disconnect_redis_caches, sign_in
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters live in the cache: every test starts with none."""
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -37,15 +37,6 @@ def user(db):
     return UserFactory()
 
 
-def sign_in(client: APIClient, username: str, password: str = PASSWORD, **extra) -> dict:
-    """Log in over the API and return the JSON answer (user, access, refresh, session)."""
-    response = client.post(
-        "/api/v1/auth/login", {"username": username, "password": password, **extra}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
 @pytest.fixture
 def signed_in(api, user):
     """A user signed in over the API: ``(client with Bearer header, login answer)``."""
@@ -54,41 +45,46 @@ def signed_in(api, user):
     return api, answer
 
 
-def client_with(access: str) -> APIClient:
-    """A fresh client that sends ``Authorization: Bearer <access>``."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
-    return client
+# The people of the tests, one set for every folder. The socket tests' rows
+# commit (their events are broadcast on commit) through those tests'
+# transactional django_db mark, not through these fixtures.
 
 
-def sign_in_device(username: str, password: str = PASSWORD, **extra) -> tuple[APIClient, dict]:
-    """Sign in on another device (its own client): ``(client with Bearer header, answer)``."""
-    client = APIClient()
-    answer = sign_in(client, username, password, **extra)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {answer['access']}")
-    return client, answer
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
 
 
-def assert_access_works(access: str) -> dict:
-    """The access token authenticates a request; returns its session (GET /sessions/current)."""
-    response = client_with(access).get("/api/v1/sessions/current")
-    assert response.status_code == 200, response.content
-    return response.json()
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
 
 
-def assert_access_rejected(access: str) -> None:
-    """The access token is refused with 401 token_invalid."""
-    assert_error(client_with(access).get("/api/v1/sessions/current"), 401, "token_invalid")
+@pytest.fixture
+def carol(db):
+    return UserFactory(username="carol")
 
 
-def refresh_tokens(refresh: str):
-    """POST /auth/refresh with ``refresh`` from a fresh client; returns the response."""
-    return APIClient().post("/api/v1/auth/refresh", {"refresh": refresh}, format="json")
+@pytest.fixture
+def owner(db):
+    """The owner of the rooms tests' rooms (a name apart from alice, bob and carol)."""
+    return UserFactory(username="olivia")
 
 
-def assert_refresh_rejected(refresh: str) -> None:
-    """The refresh token is refused with 401 token_invalid (a refused token rotates nothing)."""
-    assert_error(refresh_tokens(refresh), 401, "token_invalid")
+@pytest.fixture
+def outsider(db):
+    """A user who is in none of the test's rooms."""
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def guest(db):
+    return UserFactory(username="guest", role=User.Role.GUEST)
+
+
+@pytest.fixture
+def site_admin(db):
+    return UserFactory(username="sadie", role=User.Role.ADMIN)
 
 
 # --- capture_events: the frames an action published ---------------------------

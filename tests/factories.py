@@ -1,4 +1,8 @@
-"""factory-boy factories shared by the test suite."""
+"""factory-boy factories shared by the test suite.
+
+Factories write rows for set-up (history to page through, rooms to list);
+behaviour under test goes through the API or the services.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from accounts.models import User, UserSettings
+from messaging.models import Message
+from rooms.models import Invitation, Membership, Room
 from sessions_app.models import DeviceSession
 
 PASSWORD = "correct horse battery staple"
@@ -50,3 +56,48 @@ class DeviceSessionFactory(factory.django.DjangoModelFactory):
     ip = "203.0.113.7"
     user_agent = "factory-boy"
     expires_at = factory.LazyFunction(lambda: timezone.now() + settings.REFRESH_TOKEN_LIFETIME)
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    """A room row without members: use ``room_owned_by`` for a room with its owner."""
+
+    class Meta:
+        model = Room
+
+    name = factory.Sequence(lambda n: f"room-{n}")
+    type = Room.Type.PUBLIC
+    created_by = None
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    room = factory.SubFactory(RoomFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.MEMBER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    room = factory.SubFactory(RoomFactory)
+    inviter = None
+    invitee = factory.SubFactory(UserFactory)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A stored message (history set-up); behaviour under test goes through the API."""
+
+    class Meta:
+        model = Message
+
+    content = factory.Sequence(lambda n: f"message number {n}")
+
+
+def room_owned_by(owner: User, **fields) -> Room:
+    """A room created by ``owner`` with ``owner`` as its room owner."""
+    room = RoomFactory(created_by=owner, **fields)
+    MembershipFactory(room=room, user=owner, role=Membership.Role.OWNER)
+    return room

@@ -1,11 +1,36 @@
-"""Helpers shared by every test folder."""
+"""Helpers shared by every test folder: API calls as a person would make them.
+
+Plain functions, imported by the tests that use them; fixtures live in the
+conftest files. Clients made by ``client_for`` skip the login round trip
+(auth has its own tests); the ``sign_in`` family goes through it.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 
 from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD
+
+API = "/api/v1"
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+MESSAGE_KEYS = {
+    "id",
+    "room_id",
+    "author",
+    "content",
+    "created_at",
+    "edited_at",
+    "deleted",
+    "parent_id",
+    "reply_count",
+    "reactions",
+    "mentions",
+}
+ERROR_CODES = {400: "validation_error", 403: "permission_denied", 404: "not_found", 409: "conflict"}
 
 
 def assert_error(response, status: int, code: str) -> dict:
@@ -31,6 +56,203 @@ def client_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+as_user = client_for
+
+
+def assert_status(response, status: int) -> None:
+    """``status``; an error status must also carry the envelope with its code."""
+    if status >= 400:
+        assert_error(response, status, ERROR_CODES[status])
+    else:
+        assert response.status_code == status, response.content
+
+
+# Signing in over the API (the auth tests and anything that needs real tokens).
+
+
+def sign_in(client: APIClient, username: str, password: str = PASSWORD, **extra) -> dict:
+    """Log in over the API and return the JSON answer (user, access, refresh, session)."""
+    response = client.post(
+        f"{API}/auth/login", {"username": username, "password": password, **extra}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def client_with(access: str) -> APIClient:
+    """A fresh client that sends ``Authorization: Bearer <access>``."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+def sign_in_device(username: str, password: str = PASSWORD, **extra) -> tuple[APIClient, dict]:
+    """Sign in on another device (its own client): ``(client with Bearer header, answer)``."""
+    client = APIClient()
+    answer = sign_in(client, username, password, **extra)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {answer['access']}")
+    return client, answer
+
+
+def token_for(user) -> tuple[str, int]:
+    """A fresh access token for ``user`` and its device session id, without an HTTP login."""
+    from sessions_app.services import open_session
+
+    opened = open_session(user=user, device_name="test")
+    return opened.tokens.access, opened.session.pk
+
+
+def assert_access_works(access: str) -> dict:
+    """The access token authenticates a request; returns its session (GET /sessions/current)."""
+    response = client_with(access).get(f"{API}/sessions/current")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def assert_access_rejected(access: str) -> None:
+    """The access token is refused with 401 token_invalid."""
+    assert_error(client_with(access).get(f"{API}/sessions/current"), 401, "token_invalid")
+
+
+def refresh_tokens(refresh: str):
+    """POST /auth/refresh with ``refresh`` from a fresh client; returns the response."""
+    return APIClient().post(f"{API}/auth/refresh", {"refresh": refresh}, format="json")
+
+
+def assert_refresh_rejected(refresh: str) -> None:
+    """The refresh token is refused with 401 token_invalid (a refused token rotates nothing)."""
+    assert_error(refresh_tokens(refresh), 401, "token_invalid")
+
+
+# Rooms and memberships, made through the real endpoints.
+
+
+def _room_id(room) -> int:
+    """A room id from a Room, a room answer (dict) or an id."""
+    if isinstance(room, int):
+        return room
+    if isinstance(room, dict):
+        return room["id"]
+    return room.pk
+
+
+def create_room(owner, *, type: str = "public", name: str = "general") -> int:
+    """POST /rooms as ``owner`` (asserting 201); returns the new room's id."""
+    response = client_for(owner).post(f"{API}/rooms", {"name": name, "type": type}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def join(user, room) -> None:
+    """``user`` joins a public room (201, or 200 when already a member)."""
+    response = client_for(user).post(f"{API}/rooms/{_room_id(room)}/members", {}, format="json")
+    assert response.status_code in (200, 201), response.content
+
+
+def add_member(admin, room, user) -> None:
+    """A room admin adds ``user`` to the room (201, or 200 when already a member)."""
+    response = client_for(admin).post(
+        f"{API}/rooms/{_room_id(room)}/members", {"user_id": user.pk}, format="json"
+    )
+    assert response.status_code in (200, 201), response.content
+
+
+def set_role(admin, room, user, role: str) -> None:
+    """A room admin gives ``user`` the room role ``role``."""
+    response = client_for(admin).patch(
+        f"{API}/rooms/{_room_id(room)}/members/{user.pk}", {"role": role}, format="json"
+    )
+    assert response.status_code == 200, response.content
+
+
+def archive(admin, room) -> None:
+    """A room admin archives the room (it becomes read-only)."""
+    response = client_for(admin).patch(
+        f"{API}/rooms/{_room_id(room)}", {"archived": True}, format="json"
+    )
+    assert response.status_code == 200, response.content
+
+
+def my_rooms(user) -> dict[int, dict]:
+    """GET /rooms as ``user``: their room list items by room id."""
+    response = client_for(user).get(f"{API}/rooms")
+    assert response.status_code == 200, response.content
+    return {room["id"]: room for room in response.json()["results"]}
+
+
+def member_roles(room) -> dict[int, str]:
+    """The room's members as the members endpoint shows them: ``{user id: role}``."""
+    owner = room.memberships.order_by("id").first()
+    response = client_for(owner.user).get(f"{API}/rooms/{room.pk}/members?limit=100")
+    assert response.status_code == 200, response.content
+    return {item["user"]["id"]: item["role"] for item in response.json()["results"]}
+
+
+# Messages, posted and read over the API.
+
+
+def post_message(user, room, content: str = "hello", /, **extra):
+    """POST a message to ``room`` as ``user``; returns the response, whatever its status."""
+    return client_for(user).post(
+        f"{API}/rooms/{_room_id(room)}/messages", {"content": content, **extra}, format="json"
+    )
+
+
+def posted(user, room, content: str = "hello", /, **extra) -> dict:
+    """Post over the API and return the created message (asserting 201)."""
+    response = post_message(user, room, content, **extra)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def get_message(user, message_id: int) -> dict:
+    """GET /messages/{id} as ``user`` (asserting 200)."""
+    response = client_for(user).get(f"{API}/messages/{message_id}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def history(user, room, **params) -> dict:
+    """A page of the room's history as ``user`` (asserting 200)."""
+    response = client_for(user).get(f"{API}/rooms/{_room_id(room)}/messages", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def search(user, **params):
+    """GET /messages/search as ``user``; returns the response."""
+    return client_for(user).get(f"{API}/messages/search", params)
+
+
+def found_ids(user, **params) -> list[int]:
+    """Ids of the messages a search answers (asserting 200), in the answer's order."""
+    response = search(user, **params)
+    assert response.status_code == 200, response.content
+    return [result["message"]["id"] for result in response.json()["results"]]
+
+
+# Caches and server processes.
+
+
+def clear_cache() -> None:
+    """Empty this test process's cache; on Redis, only the keys under its own prefix.
+
+    RedisCache.clear() is FLUSHDB: under xdist it would wipe the other
+    workers' rate-limit windows and presence counters mid-test.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 def disconnect_redis_caches() -> None:

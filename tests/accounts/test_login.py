@@ -9,8 +9,8 @@ import pytest
 
 from accounts.models import User
 from sessions_app.models import DeviceSession
-from tests.conftest import assert_access_works, assert_error, client_with
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import assert_access_works, assert_error, client_with
 
 LOGIN = "/api/v1/auth/login"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import (
+from tests.factories import PASSWORD
+from tests.helpers import (
     assert_access_rejected,
     assert_access_works,
     assert_error,
@@ -12,7 +13,6 @@ from tests.conftest import (
     refresh_tokens,
     sign_in_device,
 )
-from tests.factories import PASSWORD
 
 PASSWORD_URL = "/api/v1/auth/password"
 NEW_PASSWORD = "an entirely new passphrase"

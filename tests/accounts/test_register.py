@@ -6,8 +6,8 @@ import pytest
 
 from accounts.models import User
 from sessions_app.models import DeviceSession
-from tests.conftest import assert_access_works, assert_error
 from tests.factories import UserFactory
+from tests.helpers import assert_access_works, assert_error
 
 REGISTER = "/api/v1/auth/register"
 GOOD_PASSWORD = "a long and unusual passphrase"

@@ -16,7 +16,7 @@ from PIL import Image
 
 from accounts.models import User
 from tests.factories import UserFactory
-from tests.rooms.factories import API, as_user, assert_error
+from tests.helpers import API, as_user, assert_error
 
 pytestmark = pytest.mark.django_db
 

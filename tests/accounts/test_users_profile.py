@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User, UserSettings
 from tests.factories import UserFactory
-from tests.rooms.factories import API, as_user, assert_error
+from tests.helpers import API, as_user, assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,11 +48,8 @@ def test_server_refuses_to_start_without_secret_key_when_debug_is_off():
 
 
 @pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite tuning")
 def test_sqlite_is_tuned_for_concurrent_writers():
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"

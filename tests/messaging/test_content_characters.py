@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from messaging.models import Message
-from tests.messaging.conftest import API, assert_error, client_for, post_message, posted
+from tests.helpers import API, assert_error, client_for, post_message, posted
 
 
 @pytest.mark.parametrize(

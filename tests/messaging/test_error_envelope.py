@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.messaging.conftest import API, assert_error, client_for, posted
+from tests.helpers import API, assert_error, client_for, posted
 
 
 @pytest.fixture

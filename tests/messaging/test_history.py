@@ -7,17 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from messaging.models import Mention, Message, Reaction
-from tests.factories import UserFactory
-from tests.messaging.conftest import (
-    API,
-    MESSAGE_KEYS,
-    MessageFactory,
-    assert_error,
-    client_for,
-    history,
-    join,
-    posted,
-)
+from tests.factories import MessageFactory, UserFactory
+from tests.helpers import API, MESSAGE_KEYS, assert_error, client_for, history, join, posted
 
 
 def stored_messages(room_id: int, author, count: int) -> list[int]:

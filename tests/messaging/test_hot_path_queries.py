@@ -15,14 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from messaging.models import Mention, Reaction
 from messaging.selectors import message_dicts
-from tests.factories import UserFactory
-from tests.messaging.conftest import (
-    API,
-    MessageFactory,
-    client_for,
-    history,
-    join,
-)
+from tests.factories import MessageFactory, UserFactory
+from tests.helpers import API, client_for, history, join
 
 # Membership with its room; the page with authors; reactions and mentions.
 MEMBER_PAGE_QUERIES = 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from messaging.models import Mention
-from tests.messaging.conftest import API, client_for, create_room, get_message, join, posted
+from tests.helpers import API, client_for, create_room, get_message, join, posted
 
 
 def edit(user, message_id: int, content: str) -> dict:

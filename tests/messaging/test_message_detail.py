@@ -7,7 +7,7 @@ import pytest
 from accounts.models import User
 from messaging.models import Mention, Message, Reaction
 from tests.factories import UserFactory
-from tests.messaging.conftest import (
+from tests.helpers import (
     API,
     ISO_UTC,
     archive,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lair.urlpaths import MAX_ID
-from tests.messaging.conftest import API, assert_error, client_for, posted
+from tests.helpers import API, assert_error, client_for, posted
 
 
 @pytest.fixture

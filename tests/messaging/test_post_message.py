@@ -11,8 +11,7 @@ from rest_framework.test import APIClient
 
 from messaging.models import Message
 from tests.factories import UserFactory
-from tests.helpers import disconnect_redis_caches
-from tests.messaging.conftest import (
+from tests.helpers import (
     API,
     ISO_UTC,
     MESSAGE_KEYS,
@@ -20,6 +19,7 @@ from tests.messaging.conftest import (
     assert_error,
     client_for,
     create_room,
+    disconnect_redis_caches,
     join,
     post_message,
     posted,

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from messaging.models import Mention, Message
-from tests.messaging.conftest import API, client_for, get_message, posted
+from tests.helpers import API, client_for, get_message, posted
 
 
 def sql_of(run) -> list[str]:

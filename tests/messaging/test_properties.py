@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from lair.text import MESSAGE_PATTERN
 from rooms.models import Room
-from tests.messaging.conftest import API, add_member, client_for, create_room, posted
+from tests.helpers import API, add_member, client_for, create_room, posted
 
 PROPERTY_SETTINGS = settings(
     max_examples=40,

@@ -9,15 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from messaging.models import Reaction
-from tests.messaging.conftest import (
-    API,
-    archive,
-    assert_error,
-    client_for,
-    get_message,
-    join,
-    posted,
-)
+from tests.helpers import API, archive, assert_error, client_for, get_message, join, posted
 
 
 def react(user, message_id: int, emoji: str):

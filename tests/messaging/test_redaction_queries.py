@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from realtime.models import Event
-from tests.messaging.conftest import API, client_for, posted
+from tests.helpers import API, client_for, posted
 
 
 def event_log_reads(request, status: int) -> list[str]:

@@ -13,7 +13,7 @@ import pytest
 from lair.errors import ValidationError
 from messaging.models import Message
 from messaging.search import search_messages, search_query
-from tests.messaging.conftest import (
+from tests.helpers import (
     API,
     MESSAGE_KEYS,
     assert_error,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.messaging.conftest import API, assert_error, client_for, found_ids, posted
+from tests.helpers import API, assert_error, client_for, found_ids, posted
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from lair.errors import ValidationError
 from messaging import services
 from messaging.models import Message, Reaction
-from tests.messaging.conftest import create_room, posted
+from tests.helpers import create_room, posted
 
 
 def post(actor, room_id: int, content: str = "hello", **extra):

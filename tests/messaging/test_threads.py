@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from messaging.models import Message
-from tests.messaging.conftest import (
+from tests.helpers import (
     API,
     MESSAGE_KEYS,
     assert_error,

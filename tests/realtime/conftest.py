@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -20,11 +21,25 @@ from django.db import connections
 
 from lair.asgi import application
 from realtime import publish
-from sessions_app.services import open_session
-from tests.factories import UserFactory
-from tests.helpers import client_for
+from tests.helpers import API, client_for, join, token_for
 
-WS_PATH = "/api/v1/ws/"
+WS_PATH = f"{API}/ws/"
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    """Socket tests that use the database get committed rows: transactional.
+
+    Events are broadcast on commit and the server loop reads through its own
+    connection, so a test here inside one rolled-back transaction would wait
+    for frames that never come. The people fixtures (tests/conftest.py) only
+    ask for ``db``.
+    """
+    for item in items:
+        if HERE not in Path(str(item.fspath)).resolve().parents:
+            continue
+        if "db" in item.fixturenames and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 class ServerLoop:
@@ -145,11 +160,6 @@ def sockets(server_loop):
         socket.disconnect()
 
 
-def token_for(user) -> tuple[str, int]:
-    sign_in = open_session(user=user, device_name="test")
-    return sign_in.tokens.access, sign_in.session.pk
-
-
 @pytest.fixture
 def connect_as(sockets):
     """Open a socket authenticated with a fresh access token; returns (socket, ready)."""
@@ -168,27 +178,10 @@ def connect_as(sockets):
 
 
 @pytest.fixture
-def alice(transactional_db):
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
-def bob(transactional_db):
-    return UserFactory(username="bob")
-
-
-@pytest.fixture
 def room(alice, bob):
-    """A public room owned by alice with bob as a member."""
-    client = client_for(alice)
-    room = client.post("/api/v1/rooms", {"name": "general"}, format="json").json()
-    client_for(bob).post(f"/api/v1/rooms/{room['id']}/members", {}, format="json")
+    """A public room owned by alice with bob as a member (the room's answer: a dict)."""
+    response = client_for(alice).post(f"{API}/rooms", {"name": "general"}, format="json")
+    assert response.status_code == 201, response.content
+    room = response.json()
+    join(bob, room["id"])
     return room
-
-
-def post(user, room_id: int, content: str, **extra) -> dict:
-    response = client_for(user).post(
-        f"/api/v1/rooms/{room_id}/messages", {"content": content, **extra}, format="json"
-    )
-    assert response.status_code in (200, 201), response.content
-    return response.json()

@@ -14,7 +14,7 @@ import pytest
 from lair.asgi import KeepServerSend, application
 from realtime.fanout import Fanout
 from realtime.writer import SERVER_SEND
-from tests.realtime.conftest import post
+from tests.helpers import posted as post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ import pytest
 from realtime import log as events
 from realtime.models import Event
 from realtime.publish import publish_now
-from tests.realtime.conftest import post
+from tests.helpers import posted as post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,7 @@ import threading
 import pytest
 from asgiref.sync import SyncToAsync
 
-from tests.realtime.conftest import post
+from tests.helpers import posted as post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from accounts.models import User
-from tests.realtime.conftest import client_for
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

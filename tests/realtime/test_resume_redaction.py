@@ -10,7 +10,8 @@ from django.db.models import Min
 
 from realtime.models import Event
 from tests.factories import UserFactory
-from tests.realtime.conftest import client_for, post
+from tests.helpers import client_for
+from tests.helpers import posted as post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.realtime.conftest import client_for, token_for
+from tests.helpers import client_for, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

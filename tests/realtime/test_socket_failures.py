@@ -8,7 +8,8 @@ import time
 import pytest
 
 from lair.asgi import application
-from tests.realtime.conftest import post, token_for
+from tests.helpers import posted as post
+from tests.helpers import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

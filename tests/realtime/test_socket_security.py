@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.realtime.conftest import token_for
+from tests.helpers import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from accounts.models import User
-from tests.realtime.conftest import client_for, post, token_for
+from tests.helpers import client_for, token_for
+from tests.helpers import posted as post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

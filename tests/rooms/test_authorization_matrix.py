@@ -26,15 +26,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from rooms.models import Membership, Room
-from tests.factories import UserFactory
-from tests.rooms.factories import (
-    API,
-    MembershipFactory,
-    as_user,
-    assert_error,
-    assert_status,
-    room_owned_by,
-)
+from tests.factories import MembershipFactory, UserFactory, room_owned_by
+from tests.helpers import API, as_user, assert_error, assert_status
 
 ACTORS = (  # the columns of the tables below
     "outsider",

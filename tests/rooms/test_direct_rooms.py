@@ -10,8 +10,14 @@ from django.db import connection
 
 from rooms.models import Room
 from tests.factories import UserFactory
-from tests.helpers import disconnect_redis_caches
-from tests.rooms.factories import API, as_user, assert_error, member_roles, my_rooms
+from tests.helpers import (
+    API,
+    as_user,
+    assert_error,
+    disconnect_redis_caches,
+    member_roles,
+    my_rooms,
+)
 
 DIRECT = f"{API}/rooms/direct"
 

@@ -10,15 +10,8 @@ from __future__ import annotations
 import pytest
 
 from rooms.models import Membership, Room, RoomBan
-from tests.factories import UserFactory
-from tests.rooms.factories import (
-    API,
-    MembershipFactory,
-    as_user,
-    assert_error,
-    post_message,
-    room_owned_by,
-)
+from tests.factories import MembershipFactory, UserFactory, room_owned_by
+from tests.helpers import API, as_user, assert_error, posted
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +63,7 @@ def troll(room):
 
 
 def test_a_kicked_member_cannot_edit_old_messages_in_a_public_room(owner, room, troll):
-    message = post_message(troll, room, "original")
+    message = posted(troll, room, "original")
     assert kick(owner, room, troll).status_code == 204
 
     response = as_user(troll).patch(
@@ -82,14 +75,14 @@ def test_a_kicked_member_cannot_edit_old_messages_in_a_public_room(owner, room, 
 
 
 def test_a_kicked_member_still_sees_their_own_messages_in_a_public_room(owner, room, troll):
-    message = post_message(troll, room, "mine")
+    message = posted(troll, room, "mine")
     kick(owner, room, troll)
 
     assert as_user(troll).get(f"{API}/messages/{message['id']}").status_code == 200
 
 
 def test_a_kicked_member_cannot_react_any_more(owner, room, troll):
-    message = post_message(owner, room, "react")
+    message = posted(owner, room, "react")
     kick(owner, room, troll)
 
     response = as_user(troll).post(
@@ -100,7 +93,7 @@ def test_a_kicked_member_cannot_react_any_more(owner, room, troll):
 
 
 def test_a_member_who_left_cannot_edit_there_either(owner, room, troll):
-    message = post_message(troll, room, "original")
+    message = posted(troll, room, "original")
     assert kick(troll, room, troll).status_code == 204
 
     response = as_user(troll).patch(f"{API}/messages/{message['id']}", {"content": "x"}, "json")

@@ -8,9 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from rooms.models import Membership, Room
-from tests.factories import UserFactory
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory, room_owned_by
 from tests.helpers import client_for
-from tests.rooms.factories import InvitationFactory, MembershipFactory, room_owned_by
 
 pytestmark = pytest.mark.django_db
 

@@ -8,16 +8,8 @@ import pytest
 
 from accounts.models import User
 from rooms.models import Membership, Room
-from tests.factories import UserFactory
-from tests.rooms.factories import (
-    API,
-    MembershipFactory,
-    as_user,
-    assert_error,
-    member_roles,
-    my_rooms,
-    room_owned_by,
-)
+from tests.factories import MembershipFactory, UserFactory, room_owned_by
+from tests.helpers import API, as_user, assert_error, member_roles, my_rooms
 
 pytestmark = pytest.mark.django_db
 

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.rooms.factories import (
-    API,
-    MembershipFactory,
-    as_user,
-    assert_error,
-    my_rooms,
-    post_message,
-    room_owned_by,
-)
+from tests.factories import MembershipFactory, room_owned_by
+from tests.helpers import API, as_user, assert_error, my_rooms, posted
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +24,9 @@ def read(user, room, message_id):
 
 
 def test_reading_up_to_a_message_leaves_only_later_ones_unread(alice, bob, room):
-    first = post_message(bob, room, "@alice one")
-    second = post_message(bob, room, "two")
-    post_message(bob, room, "@alice three")
+    first = posted(bob, room, "@alice one")
+    second = posted(bob, room, "two")
+    posted(bob, room, "@alice three")
 
     response = read(alice, room, second["id"])
 
@@ -52,8 +45,8 @@ def test_reading_up_to_a_message_leaves_only_later_ones_unread(alice, bob, room)
 
 
 def test_reading_the_last_message_clears_the_unread_counts(alice, bob, room):
-    post_message(bob, room, "@alice hi")
-    last = post_message(bob, room, "bye")
+    posted(bob, room, "@alice hi")
+    last = posted(bob, room, "bye")
 
     assert read(alice, room, last["id"]).json()["unread_count"] == 0
 
@@ -63,8 +56,8 @@ def test_reading_the_last_message_clears_the_unread_counts(alice, bob, room):
 
 
 def test_the_read_marker_never_moves_backwards(alice, bob, room):
-    first = post_message(bob, room, "one")
-    second = post_message(bob, room, "two")
+    first = posted(bob, room, "one")
+    second = posted(bob, room, "two")
     read(alice, room, second["id"])
 
     response = read(alice, room, first["id"])
@@ -76,10 +69,10 @@ def test_the_read_marker_never_moves_backwards(alice, bob, room):
 
 
 def test_new_messages_after_the_marker_are_unread_again(alice, bob, room):
-    seen = post_message(bob, room, "seen")
+    seen = posted(bob, room, "seen")
     read(alice, room, seen["id"])
 
-    post_message(bob, room, "new")
+    posted(bob, room, "new")
 
     assert my_rooms(alice)[room.pk]["unread_count"] == 1
 
@@ -87,7 +80,7 @@ def test_new_messages_after_the_marker_are_unread_again(alice, bob, room):
 def test_a_message_of_another_room_cannot_be_my_marker(alice, bob, room):
     elsewhere = room_owned_by(bob)
     MembershipFactory(room=elsewhere, user=alice)
-    foreign = post_message(bob, elsewhere, "other room")
+    foreign = posted(bob, elsewhere, "other room")
 
     assert_error(read(alice, room, foreign["id"]), 404, "not_found")
     assert my_rooms(alice)[room.pk]["last_read_message_id"] == 0

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from rooms.models import Room
-from tests.rooms.factories import API, as_user, assert_error, member_roles
+from tests.helpers import API, as_user, assert_error, member_roles
 
 pytestmark = pytest.mark.django_db
 

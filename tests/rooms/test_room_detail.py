@@ -6,14 +6,8 @@ import pytest
 
 from messaging.models import Message
 from rooms.models import Membership, Room
-from tests.rooms.factories import (
-    API,
-    MembershipFactory,
-    as_user,
-    assert_error,
-    post_message,
-    room_owned_by,
-)
+from tests.factories import MembershipFactory, room_owned_by
+from tests.helpers import API, as_user, assert_error, posted
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +101,7 @@ def test_type_creator_and_id_cannot_be_changed_through_patch(owner, alice):
 def test_an_archived_room_is_read_only_until_unarchived(owner, alice, bob):
     room = room_owned_by(owner, name="Lobby")
     MembershipFactory(room=room, user=alice)
-    post_message(alice, room, "before the archive")
+    posted(alice, room, "before the archive")
 
     archived = as_user(owner).patch(url(room), {"archived": True}, format="json")
 
@@ -146,7 +140,7 @@ def test_a_room_moderator_cannot_archive(owner, alice):
 
 def test_the_owner_deletes_the_room_with_its_messages(owner):
     room = room_owned_by(owner)
-    post_message(owner, room, "bye")
+    posted(owner, room, "bye")
 
     response = as_user(owner).delete(url(room))
 

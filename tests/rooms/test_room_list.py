@@ -7,15 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rooms.models import Membership, Room
-from tests.factories import UserFactory
-from tests.rooms.factories import (
-    API,
-    MembershipFactory,
-    as_user,
-    my_rooms,
-    post_message,
-    room_owned_by,
-)
+from tests.factories import MembershipFactory, UserFactory, room_owned_by
+from tests.helpers import API, as_user, my_rooms, posted
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +33,9 @@ def test_the_room_list_holds_only_the_rooms_i_belong_to(alice, bob):
 def test_messages_of_others_are_unread_and_mentions_counted_until_i_read(alice, bob):
     room = room_owned_by(bob)
     MembershipFactory(room=room, user=alice)
-    post_message(bob, room, "hello everyone")
-    post_message(bob, room, "@alice are you there?")
-    last = post_message(bob, room, "anyone?")
+    posted(bob, room, "hello everyone")
+    posted(bob, room, "@alice are you there?")
+    last = posted(bob, room, "anyone?")
 
     item = my_rooms(alice)[room.pk]
 
@@ -57,8 +50,8 @@ def test_messages_of_others_are_unread_and_mentions_counted_until_i_read(alice, 
 def test_my_own_messages_are_never_unread(alice, bob):
     room = room_owned_by(alice)
     MembershipFactory(room=room, user=bob)
-    post_message(alice, room, "I said this")
-    post_message(alice, room, "and this")
+    posted(alice, room, "I said this")
+    posted(alice, room, "and this")
 
     item = my_rooms(alice)[room.pk]
 
@@ -79,10 +72,10 @@ def test_a_room_without_messages_has_no_last_message(alice):
 
 def test_history_from_before_i_joined_is_not_unread(alice, bob):
     room = room_owned_by(bob)
-    post_message(bob, room, "old news")
+    posted(bob, room, "old news")
     joined = as_user(alice).post(f"{API}/rooms/{room.pk}/members", {}, format="json")
     assert joined.status_code == 201, joined.content
-    post_message(bob, room, "fresh news")
+    posted(bob, room, "fresh news")
 
     item = my_rooms(alice)[room.pk]
 
@@ -94,8 +87,8 @@ def test_the_most_recently_active_room_comes_first(alice, bob):
     quiet = room_owned_by(alice)
     busy = room_owned_by(alice)
     empty = room_owned_by(alice)
-    post_message(alice, busy, "first")
-    post_message(alice, quiet, "second")
+    posted(alice, busy, "first")
+    posted(alice, quiet, "second")
 
     order = [room["id"] for room in as_user(alice).get(f"{API}/rooms").json()["results"]]
 
@@ -123,8 +116,8 @@ def _rooms_with_activity(user, count: int) -> None:
     for n in range(count):
         room = room_owned_by(other, type=Room.Type.PRIVATE if n % 2 else Room.Type.PUBLIC)
         MembershipFactory(room=room, user=user, role=Membership.Role.MODERATOR)
-        post_message(other, room, f"@{user.username} message {n}")
-        post_message(user, room, f"answer {n}")
+        posted(other, room, f"@{user.username} message {n}")
+        posted(user, room, f"answer {n}")
 
 
 def _queries_of_room_list(user) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rooms.models import Membership, Room
+from tests.factories import InvitationFactory, MembershipFactory, room_owned_by
 from tests.helpers import client_for
-from tests.rooms.factories import InvitationFactory, MembershipFactory, room_owned_by
 
 pytestmark = pytest.mark.django_db
 

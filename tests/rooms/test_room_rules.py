@@ -12,9 +12,8 @@ from accounts.models import User
 from lair.errors import NotFound, PermissionDenied, ValidationError
 from rooms import services
 from rooms.models import Invitation, Membership, Room
-from tests.factories import UserFactory
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory, room_owned_by
 from tests.helpers import assert_error, client_for
-from tests.rooms.factories import InvitationFactory, MembershipFactory, room_owned_by
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rooms.models import Room
-from tests.rooms.factories import API, MembershipFactory, as_user, room_owned_by
+from tests.factories import MembershipFactory, room_owned_by
+from tests.helpers import API, as_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from rooms import payloads
 from rooms.models import Room
-from tests.factories import UserFactory
+from tests.factories import InvitationFactory, UserFactory, room_owned_by
 from tests.helpers import client_for
-from tests.rooms.factories import InvitationFactory, room_owned_by
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from accounts.models import User
 from lair.errors import NotFound
 from rooms.models import Membership, Room
 from rooms.permissions import RoomAccess, visible_room
-from tests.factories import UserFactory
-from tests.rooms.factories import MembershipFactory, RoomFactory
+from tests.factories import MembershipFactory, RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from accounts.models import User
 from lair.errors import NotFound, PermissionDenied
 from rooms.models import Membership, Room
 from rooms.permissions import require_can_post, visible_room
-from tests.factories import UserFactory
-from tests.rooms.factories import MembershipFactory, RoomFactory, room_owned_by
+from tests.factories import MembershipFactory, RoomFactory, UserFactory, room_owned_by
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rooms.models import Invitation, Membership, Room
-from tests.factories import UserFactory
-from tests.rooms.factories import API, as_user, assert_error, room_owned_by
+from tests.factories import UserFactory, room_owned_by
+from tests.helpers import API, as_user, assert_error
 
 
 @pytest.fixture

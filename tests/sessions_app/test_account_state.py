@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
-from tests.conftest import assert_access_rejected, assert_error, assert_refresh_rejected
+from tests.helpers import assert_access_rejected, assert_error, assert_refresh_rejected
 
 
 @pytest.mark.django_db

@@ -10,8 +10,8 @@ import logging
 import pytest
 from django.test import Client
 
-from tests.conftest import assert_error
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import assert_error
 
 ADMIN_LOGIN = "/admin/login/"
 API_LOGIN = "/api/v1/auth/login"

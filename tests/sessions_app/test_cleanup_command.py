@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from sessions_app.models import DeviceSession
-from tests.conftest import assert_access_works
 from tests.factories import DeviceSessionFactory
+from tests.helpers import assert_access_works
 
 
 def cleanup(*args) -> str:

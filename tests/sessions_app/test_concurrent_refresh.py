@@ -13,9 +13,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from tests.conftest import sign_in
 from tests.factories import UserFactory
-from tests.helpers import disconnect_redis_caches
+from tests.helpers import disconnect_redis_caches, sign_in
 
 CLIENTS = 20
 

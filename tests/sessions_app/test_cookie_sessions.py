@@ -18,14 +18,14 @@ from django.utils import timezone
 from accounts.models import User
 from sessions_app import services
 from sessions_app.models import DeviceSession
-from tests.conftest import (
+from tests.factories import PASSWORD, UserFactory
+from tests.helpers import (
     assert_access_rejected,
     assert_access_works,
     assert_error,
+    client_for,
     sign_in_device,
 )
-from tests.factories import PASSWORD, UserFactory
-from tests.helpers import client_for
 
 DEVICE_SESSION_KEY = "device_session_id"
 NEW_PASSWORD = "an entirely new passphrase"

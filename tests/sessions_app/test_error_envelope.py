@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import assert_error
+from tests.helpers import assert_error
 
 AUTH = "/api/v1/auth"
 

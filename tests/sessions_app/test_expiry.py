@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from sessions_app.models import DeviceSession
-from tests.conftest import (
+from tests.helpers import (
     assert_access_rejected,
     assert_access_works,
     assert_error,

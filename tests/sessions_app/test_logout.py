@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import (
+from tests.helpers import (
     assert_access_rejected,
     assert_access_works,
     assert_error,

@@ -9,8 +9,8 @@ import logging
 
 import pytest
 
-from tests.conftest import assert_error
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import assert_error
 
 LOGIN = "/api/v1/auth/login"
 REGISTER = "/api/v1/auth/register"

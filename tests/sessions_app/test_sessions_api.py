@@ -9,7 +9,8 @@ import time_machine
 from django.utils import timezone
 
 from sessions_app.models import DeviceSession
-from tests.conftest import (
+from tests.factories import DeviceSessionFactory, UserFactory
+from tests.helpers import (
     assert_access_rejected,
     assert_access_works,
     assert_error,
@@ -17,7 +18,6 @@ from tests.conftest import (
     refresh_tokens,
     sign_in_device,
 )
-from tests.factories import DeviceSessionFactory, UserFactory
 
 SESSIONS = "/api/v1/sessions"
 SESSION_FIELDS = {
