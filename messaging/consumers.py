@@ -125,6 +125,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.last_frame_at = self.loop.time()
         self.frame_rate = limits.FrameRate(self.last_frame_at)
         self.writer = SocketWriter.for_scope(self.scope, self.base_send, self.shut)
+        # The fan-out calls the writer itself: one call less per delivery, the
+        # hottest line of the server (1,000 sockets: 1,000 calls per event).
+        self.deliver = self.writer.deliver
         await self.accept()
         if not await self.count_address():
             return
@@ -312,7 +315,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- the fan-out's Subscriber ----------------------------------------------
 
     def deliver(self, message: dict, event_id: int | None) -> None:
-        self.writer.deliver(message, event_id)
+        self.writer.deliver(message, event_id)  # replaced by the writer's own in connect()
 
     def left_room(self, room_id: int) -> None:
         self.typing_in.discard(room_id)

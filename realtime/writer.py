@@ -113,8 +113,15 @@ class SocketWriter:
         """
         if self.held is not None:
             self.held.append((message, event_id))
-        elif event_id is None or self.remember(event_id):
-            self.write(message)
+            return
+        if event_id is not None:  # remember(), inlined: once per socket and event
+            seen = self.seen
+            if event_id in seen:
+                return
+            seen[event_id] = None
+            if len(seen) > SEEN_EVENT_IDS:
+                seen.popitem(last=False)
+        self.write(message)
 
     def hold(self) -> None:
         self.held = []
