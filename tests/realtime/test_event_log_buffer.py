@@ -14,16 +14,6 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture
-def alice(db):
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
-def bob(db):
-    return UserFactory(username="bob")
-
-
-@pytest.fixture
 def room(alice, bob):
     room = rooms.create_room(actor=alice, name="general", type="public")
     rooms.join_room(actor=bob, room_id=room.pk)

@@ -16,7 +16,6 @@ from messaging import services as messaging
 from realtime.models import Event
 from rooms import services as rooms
 from rooms.models import Membership
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,21 +45,6 @@ def assert_the_append_ends_the_transaction(statements: list[str]) -> None:
     after = statements[appends[0] + 1 :]
     # A savepoint released is no write; COMMIT itself is not a cursor statement.
     assert all(sql.startswith("RELEASE SAVEPOINT") for sql in after), after
-
-
-@pytest.fixture
-def alice(transactional_db):
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
-def bob(transactional_db):
-    return UserFactory(username="bob")
-
-
-@pytest.fixture
-def carol(transactional_db):
-    return UserFactory(username="carol")
 
 
 @pytest.fixture
