@@ -4,7 +4,9 @@ Explicit environment variables still win, so CI can point DATABASE_URL and
 REDIS_URL at PostgreSQL and Redis.
 """
 
+import hashlib
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-for-hs256-0123")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
@@ -23,6 +25,15 @@ if _xdist_worker:
         _prefix = os.environ.get(_name) or "lair"
         if not _prefix.endswith(f"-{_xdist_worker}"):
             os.environ[_name] = f"{_prefix}-{_xdist_worker}"
+
+# Uploaded avatars go to a folder of this checkout and test process (xdist
+# worker) alone: two workers' avatar tests clean up their own files, never
+# each other's. Recomputed in each worker, which inherits the controller's
+# environment; a MEDIA_ROOT set by hand still wins.
+_media_base = os.path.join(tempfile.gettempdir(), "lair-test-media-")
+if os.environ.get("MEDIA_ROOT", _media_base).startswith(_media_base):
+    _checkout = hashlib.sha256(os.path.dirname(os.path.dirname(__file__)).encode()).hexdigest()
+    os.environ["MEDIA_ROOT"] = f"{_media_base}{_checkout[:10]}-{_xdist_worker or 'main'}"
 
 from lair.settings import *  # noqa: E402, F403
 
