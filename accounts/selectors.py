@@ -9,10 +9,16 @@ from lair.errors import NotFound
 from lair.times import utc_iso
 from realtime import presence
 
+SEARCH_QUERY_MAX_CHARS = 64
+
 
 def search_users(*, query: str):
-    """Active users whose username or display name contains ``query``, best matches first."""
-    query = query.strip()
+    """Active users whose username or display name contains ``query``, best matches first.
+
+    A query longer than any username or display name (64) is cut there: it
+    could only match nothing, slowly.
+    """
+    query = query[:SEARCH_QUERY_MAX_CHARS].strip()
     # settings: whether each user shows their presence (PublicUserSerializer).
     users = User.objects.filter(is_active=True).select_related("settings")
     if not query:

@@ -38,7 +38,7 @@ class UserViewSet(viewsets.GenericViewSet):
         summary="Search users",
     )
     def list(self, request):
-        users = selectors.search_users(query=request.query_params.get("q", "")[:64])
+        users = selectors.search_users(query=request.query_params.get("q", ""))
         page = self.paginate_queryset(users)
         context = {"presence": presence.presence_many(u.pk for u in page)}
         return self.get_paginated_response(

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 def _hit(request, scope: str, value: str) -> None:
-    # Read at call time so that operators (and tests) can change it without a restart.
+    # Read at call time, not import time: tests change it with the settings fixture.
     rate = settings.RATELIMITS.get(scope)
     if not rate or not value:
         return

@@ -430,6 +430,20 @@ WS_MAX_SOCKETS_PER_USER = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
 WS_MAX_SOCKETS_PER_IP = env.int("WS_MAX_SOCKETS_PER_IP", default=300)
 TYPING_TIMEOUT_SECONDS = env.float("TYPING_TIMEOUT_SECONDS", default=6.0)
 PRESENCE_GRACE_SECONDS = env.float("PRESENCE_GRACE_SECONDS", default=5.0)
+# A user's socket count lives this long in the cache unless a server process
+# refreshes it (every quarter of it): a crashed process cannot keep anyone online.
+PRESENCE_SOCKETS_TTL_SECONDS = env.float("PRESENCE_SOCKETS_TTL_SECONDS", default=120.0)
+# At most one typing "start" per user and room is relayed per this interval,
+# however many sockets the user types on (clients refresh while typing).
+TYPING_REFRESH_SECONDS = env.float("TYPING_REFRESH_SECONDS", default=2.0)
+# How long a durable event waits for its predecessor before the fan-out reads
+# the gap from the event log (its publisher died, Redis dropped it).
+WS_REORDER_WAIT_SECONDS = env.float("WS_REORDER_WAIT_SECONDS", default=0.5)
+# Sockets written between two yields to the event loop in a large fan-out.
+WS_FANOUT_YIELD_EVERY = env.int("WS_FANOUT_YIELD_EVERY", default=200)
+# How long a socket's sign-in waits for this process to join the channel
+# layer before it is refused (1011): a failed subscribe must not hang it.
+WS_SUBSCRIBE_TIMEOUT_SECONDS = env.float("WS_SUBSCRIBE_TIMEOUT_SECONDS", default=10.0)
 
 # --- Static files, media and avatars ----------------------------------------
 
@@ -495,21 +509,3 @@ LOGGING = {
         "django.security": {"level": "WARNING"},
     },
 }
-
-# Real time: socket and fan-out tunables
-# (module constants until now; settings so that tests and operators change
-# them the same way, read at use.)
-# A user's socket count lives this long in the cache unless a server process
-# refreshes it (every quarter of it): a crashed process cannot keep anyone online.
-PRESENCE_SOCKETS_TTL_SECONDS = env.float("PRESENCE_SOCKETS_TTL_SECONDS", default=120.0)
-# At most one typing "start" per user and room is relayed per this interval,
-# however many sockets the user types on (clients refresh while typing).
-TYPING_REFRESH_SECONDS = env.float("TYPING_REFRESH_SECONDS", default=2.0)
-# How long a durable event waits for its predecessor before the fan-out reads
-# the gap from the event log (its publisher died, Redis dropped it).
-WS_REORDER_WAIT_SECONDS = env.float("WS_REORDER_WAIT_SECONDS", default=0.5)
-# Sockets written between two yields to the event loop in a large fan-out.
-WS_FANOUT_YIELD_EVERY = env.int("WS_FANOUT_YIELD_EVERY", default=200)
-# How long a socket's sign-in waits for this process to join the channel
-# layer before it is refused (1011): a failed subscribe must not hang it.
-WS_SUBSCRIBE_TIMEOUT_SECONDS = env.float("WS_SUBSCRIBE_TIMEOUT_SECONDS", default=10.0)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from lair import ratelimit, text
-from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from lair.errors import Conflict, NotFound, ValidationError
 from messaging import selectors
 from messaging.models import Mention, Message, Reaction
 from realtime import log, publish
@@ -310,9 +310,7 @@ def delete_message(*, actor: User, message_id: int) -> Message:
 
 
 def _require_can_react(message: Message, access: RoomAccess) -> None:
-    permissions.require_writable(access)
-    require(not access.user.is_guest, "Guests cannot react.")
-    require(access.is_member, "Join the room to react.")
+    permissions.require_can_react(access)
     if message.is_deleted:
         raise Conflict("A deleted message cannot get reactions.")
 
@@ -482,9 +480,7 @@ def remove_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
     """
     emoji = _stored_emoji(emoji)
     message, access = readable_message(actor, message_id)
-    permissions.require_writable(access)
-    if not access.is_member:
-        raise PermissionDenied("Join the room to react.")
+    permissions.require_can_react(access, taking_back=True)
     with transaction.atomic():
         deleted, _ = Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()
         if deleted:

@@ -2,7 +2,8 @@
 
 Durable room events (message.*, reaction.*, read, room.updated, member.*)
 are appended to the event log (realtime.Event) inside the transaction of
-the change, then broadcast to the room's group once it commits. The frame is
+the change, then published once it commits to the one group every server process
+follows (realtime/publish.py), whose fan-out writes it to the room's sockets. The frame is
 encoded once per event, here; consumers relay the text untouched.
 
 Commit order: on PostgreSQL two transactions can take ids 7 and 8 and

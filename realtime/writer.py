@@ -1,6 +1,7 @@
 """One socket's writes: in order, each event once, never waiting for the client.
 
-Frames go out through the ASGI server's own ``send`` (lair.asgi.SERVER_SEND).
+Frames go out through the ASGI server's own ``send`` (the scope key
+SERVER_SEND below, filled by lair.asgi.KeepServerSend).
 The server takes nearly every write at once, so a write is run by hand up to
 its end (``coro.send(None)``): no task, no timer, no thread hop per frame,
 which is what keeps fan-out near 10k deliveries/s (docs/PERFORMANCE.md). A

@@ -183,6 +183,18 @@ def require_can_post(access: RoomAccess) -> None:
     require(access.is_member, "Join the room to post in it.")
 
 
+def require_can_react(access: RoomAccess, *, taking_back: bool = False) -> None:
+    """React as one posts: a member who is not a guest, in a room that is not archived.
+
+    Taking one's own reaction back needs membership only: a member made a
+    guest since keeps the right to undo what they did.
+    """
+    require_writable(access)
+    if not taking_back:
+        require(not access.user.is_guest, "Guests cannot react.")
+    require(access.is_member, "Join the room to react.")
+
+
 def require_can_edit(access: RoomAccess) -> None:
     """Editing one's messages is acting in the room: members only (not after a kick)."""
     require_writable(access)

@@ -24,6 +24,10 @@ def room_with_count(room_id: int) -> Room:
     return with_member_count(Room.objects.filter(pk=room_id)).get()
 
 
+# What a room search reads of ``q``: a room name is at most 80 characters.
+SEARCH_QUERY_MAX_CHARS = 80
+
+
 def search_rooms(user: User, query: str):
     """Public rooms and my private rooms whose name or topic matches (API.md).
 
@@ -35,7 +39,7 @@ def search_rooms(user: User, query: str):
     """
     mine = Membership.objects.filter(user=user).values("room_id")
     rooms = Room.objects.filter(Q(type=Room.Type.PUBLIC) | Q(type=Room.Type.PRIVATE, pk__in=mine))
-    query = query.strip()
+    query = query[:SEARCH_QUERY_MAX_CHARS].strip()
     if query:
         rooms = rooms.filter(Q(name__icontains=query) | Q(topic__icontains=query))
     return with_member_count(rooms).order_by("name", "id")

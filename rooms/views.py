@@ -77,7 +77,7 @@ class RoomViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"])
     def search(self, request):
         paginator = LimitOffsetPagination()
-        rooms = selectors.search_rooms(request.user, request.query_params.get("q", "")[:80])
+        rooms = selectors.search_rooms(request.user, request.query_params.get("q", ""))
         page = paginator.paginate_queryset(rooms, request, view=self)
         context = {"roles": selectors.roles_of(request.user, [room.pk for room in page])}
         return paginator.get_paginated_response(

@@ -1,6 +1,6 @@
 """PostgreSQL: append to the event log in one round trip under the ordering lock.
 
-messaging/events.py serializes event-id assignment with a transaction-scoped
+The event log (now realtime/log.py) serializes event-id assignment with a transaction-scoped
 advisory lock, held until COMMIT. Taking the lock, reading the predecessor's
 id and inserting were three round trips with the lock held (each also waiting
 for the Python process's GIL under load); as one function call they are one.

@@ -1,7 +1,7 @@
 """The event log names the message a message.* event embeds.
 
 An edit or a delete rewrites the earlier payloads of that message (see
-messaging/events.py ``redact_message``) and finds them through this column's
+``redact_message``, now in realtime/log.py) and finds them through this column's
 index, never by scanning the log. lair_append_event (migration 0004) now fills
 the column too, in the same INSERT: posting costs no extra statement.
 """
