@@ -41,14 +41,6 @@ class IntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class IdField(IntegerField):
-    """A database id in a request body: 1..2**63-1."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        super().__init__(**kwargs)
-
-
 class BooleanField(serializers.BooleanField):
     default_error_messages = {"invalid": "Must be true or false."}
 

@@ -154,6 +154,12 @@ def test_each_actor_gets_the_status_the_rules_imply(room_type, endpoint, actor, 
         response = getattr(client, method)(url, body(scene), format="json")
 
     assert_status(response, expected)
+    # A 204 is a removal: what was removed is gone; a refusal removed nothing.
+    if endpoint == "delete room":
+        assert Room.objects.filter(pk=scene.room.pk).exists() == (expected != 204)
+    if endpoint == "kick":
+        kept = Membership.objects.filter(room=scene.room, user=scene.target).exists()
+        assert kept == (expected != 204)
 
 
 @pytest.mark.django_db
@@ -187,3 +193,4 @@ def test_a_guest_member_reads_but_never_posts_or_invites():
     )
     assert_status(reading, 200)
     assert client.delete(f"{API}/rooms/{scene.room.pk}/members/{guest.pk}").status_code == 204
+    assert not Membership.objects.filter(room=scene.room, user=guest).exists()
