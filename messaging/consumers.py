@@ -31,11 +31,10 @@ from django.conf import settings
 
 from accounts.models import User
 from accounts.selectors import shows_presence_of
-from accounts.services import record_last_seen
 from lair import jsonparse
 from lair.client_ip import client_ip_of_scope
 from lair.errors import TokenInvalid
-from messaging import frames, selectors
+from messaging import frames, selectors, services
 from realtime import limits, log, presence, typing
 from realtime.fanout import SubscribeTimeout, local_fanout
 from realtime.publish import apublish, encode
@@ -79,10 +78,10 @@ def _stream_state(user: User) -> tuple[list[int], dict, bool]:
 
 async def _offline_after_grace(user_id: int, room_ids) -> None:
     seen = await presence.offline_after_grace(user_id)
-    if seen is not None and await database_sync_to_async(record_last_seen)(
-        user_id=user_id, when=seen
-    ):  # show_presence off: others never saw them come, nor see them go
-        await apublish(frames.presence(room_ids, user_id, presence.OFFLINE, seen))
+    if seen is not None:
+        await database_sync_to_async(services.record_gone_offline)(
+            user_id=user_id, room_ids=room_ids, when=seen
+        )
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -174,8 +173,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json(frames.ready(profile, room_ids))
         self.writer.release()
-        if open_sockets == 1 and shows_presence:  # came online
-            await apublish(frames.presence(self.rooms(), user.pk, presence.ONLINE))
+        if open_sockets == 1 and shows_presence:  # came online (else: nobody is told)
+            await database_sync_to_async(services.announce_presence)(
+                user_id=user.pk, room_ids=self.rooms(), status=presence.ONLINE, shown=True
+            )
 
     async def disconnect(self, code):
         self.closing = True
@@ -285,9 +286,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.status.asked(frame["status"])
 
     async def relay_status(self, status: str) -> None:
-        # Read again: the user may have hidden (or shown) their presence since connecting.
-        if await database_sync_to_async(shows_presence_of)(self.user.pk):
-            await apublish(frames.presence(self.rooms(), self.user.pk, status))
+        # The setting is read again: the user may have hidden it since connecting.
+        await database_sync_to_async(services.announce_presence)(
+            user_id=self.user.pk, room_ids=self.rooms(), status=status
+        )
 
     async def on_resume(self, frame):
         self.writer.hold()  # live events wait until the replay is out

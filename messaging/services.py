@@ -13,11 +13,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import shows_presence_of
+from accounts.services import record_last_seen
 from lair import ratelimit, text
 from lair.errors import Conflict, NotFound, ValidationError
-from messaging import selectors
+from messaging import frames, selectors
 from messaging.models import Mention, Message, Reaction
-from realtime import log, publish
+from realtime import log, presence, publish
 from rooms import permissions
 from rooms.models import Membership
 from rooms.permissions import RoomAccess, require, room_access
@@ -542,3 +544,28 @@ def broadcast_system_message(*, actor: User, content: str) -> dict:
     }
     publish.to_everyone(frame)
     return frame
+
+
+def announce_presence(*, user_id: int, room_ids, status: str, shown: bool | None = None) -> bool:
+    """Tell the user's rooms (each socket once) that their presence changed.
+
+    Never about a user who hides their presence (``show_presence`` off):
+    others neither see them come nor go. ``shown`` is that setting when the
+    caller read it already. Returns whether the rooms were told.
+    """
+    if shown is None:
+        shown = shows_presence_of(user_id)
+    if shown:
+        publish.publish(frames.presence(room_ids, user_id, status))
+    return shown
+
+
+def record_gone_offline(*, user_id: int, room_ids, when) -> bool:
+    """The user's last socket closed and the grace period ran out: store and tell it.
+
+    Returns whether the rooms were told (not when the user hides their presence).
+    """
+    shown = record_last_seen(user_id=user_id, when=when)
+    if shown:
+        publish.publish(frames.presence(room_ids, user_id, presence.OFFLINE, when))
+    return shown
