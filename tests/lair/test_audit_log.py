@@ -8,7 +8,7 @@ tests/rooms).
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from lair import audit
@@ -92,6 +92,13 @@ def test_an_entry_cannot_be_changed_or_deleted_from_python(entry):
 
     stored = AuditEntry.objects.get()
     assert (stored.action, stored.ip) == ("user.suspended", "203.0.113.5")
+
+
+def test_a_new_entry_with_an_existing_id_does_not_overwrite_it(entry):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEntry(pk=entry.pk, action="user.unsuspended").save()
+
+    assert AuditEntry.objects.get().action == "user.suspended"
 
 
 def test_deleting_the_actor_keeps_their_entries(entry, alice):
