@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import active_user
 from accounts.serializers import PublicUserSerializer
-from lair import text
+from lair import audit, text
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lair.ratelimit import limited_per_user
 from realtime import log, publish
@@ -155,10 +155,12 @@ ROOM_FIELDS = ("name", "description", "topic")
 
 
 @transaction.atomic
-def update_room(*, actor: User, room_id: int, **changes) -> Room:
+def update_room(*, actor: User, room_id: int, ip: str | None = None, **changes) -> Room:
     """Change name, description, topic or archived state (room admin+).
 
     An archived room's text changes only together with unarchiving it.
+    Archiving and unarchiving are recorded (``room.archived``, ``room.unarchived``)
+    when the state actually changes.
     """
     _check_room_text(changes)
     if "archived" in changes and not isinstance(changes["archived"], bool):
@@ -175,8 +177,12 @@ def update_room(*, actor: User, room_id: int, **changes) -> Room:
             setattr(room, name, changes[name].strip() if name == "name" else changes[name])
             fields.append(name)
     if "archived" in changes:
+        was_archived = room.archived_at is not None
         room.archived_at = (room.archived_at or timezone.now()) if changes["archived"] else None
         fields.append("archived_at")
+        if changes["archived"] != was_archived:
+            action = "room.archived" if changes["archived"] else "room.unarchived"
+            audit.record(action, actor=actor, target=room, ip=ip, name=room.name)
     if fields:
         room.save(update_fields=[*fields, "updated_at"])
         log.record("room.updated", room.pk, room=_room_payload(room))
@@ -184,12 +190,21 @@ def update_room(*, actor: User, room_id: int, **changes) -> Room:
 
 
 @transaction.atomic
-def delete_room(*, actor: User, room_id: int) -> None:
-    """Delete a room with its messages (the owner or a site admin)."""
+def delete_room(*, actor: User, room_id: int, ip: str | None = None) -> None:
+    """Delete a room with its messages (the owner or a site admin); ``room.deleted``."""
     access = visible_room(actor, room_id, for_update=True)
     require(access.can_delete_room, "Only the room's owner or a site admin can delete it.")
     room_id, payload = access.room.pk, {**_room_payload(access.room), "deleted": True}
     access.room.delete()
+    # The room is gone: its name and type in the entry say which one it was.
+    audit.record(
+        "room.deleted",
+        actor=actor,
+        target=("room", room_id),
+        ip=ip,
+        name=payload.get("name"),
+        type=payload.get("type"),
+    )
     log.record("room.updated", room_id, room=payload, room_gone=True)
 
 
@@ -311,8 +326,13 @@ def change_member_role(*, actor: User, room_id: int, user_id: int, role: str) ->
 
 
 @transaction.atomic
-def remove_member(*, actor: User, room_id: int, user_id: int, ban: bool = False) -> Membership:
+def remove_member(
+    *, actor: User, room_id: int, user_id: int, ban: bool = False, ip: str | None = None
+) -> Membership:
     """Leave a room (``user_id`` is the actor) or kick someone (room moderator+).
+
+    A kick is recorded as ``member.kicked`` (target: the user; the room and
+    ``ban`` in its details); leaving is not.
 
     A kick with ``ban`` also keeps them out until a room admin+ adds them back.
     An owner who leaves hands the room to the highest-ranked, longest-standing
@@ -334,6 +354,15 @@ def remove_member(*, actor: User, room_id: int, user_id: int, ban: bool = False)
             room=access.room, user_id=user_id, defaults={"banned_by": actor}
         )
     target.delete()
+    if kicked:
+        audit.record(
+            "member.kicked",
+            actor=actor,
+            target=("user", user_id),
+            ip=ip,
+            room_id=access.room.pk,
+            ban=ban,
+        )
     if target.role == Membership.Role.OWNER:
         _hand_over_ownership(access.room)
     _member_left(access.room.pk, target.user, kicked_by=actor if kicked else None)

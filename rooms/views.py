@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from lair.api import validated
+from lair.client_ip import client_ip
 from lair.pagination import LimitOffsetPagination, query_boolean
 from lair.schema import CONFLICT_RESPONSES, ERROR_RESPONSES
 from realtime import presence
@@ -56,7 +57,7 @@ class RoomViewSet(viewsets.ViewSet):
     )
     def partial_update(self, request, room_id: int):
         changes = validated(RoomUpdateSerializer, request.data)
-        services.update_room(actor=request.user, room_id=room_id, **changes)
+        services.update_room(actor=request.user, room_id=room_id, ip=client_ip(request), **changes)
         return Response(room_data(request.user, room_id))
 
     @extend_schema(
@@ -65,7 +66,7 @@ class RoomViewSet(viewsets.ViewSet):
         summary="Delete a room and its messages (owner or site admin)",
     )
     def destroy(self, request, room_id: int):
-        services.delete_room(actor=request.user, room_id=room_id)
+        services.delete_room(actor=request.user, room_id=room_id, ip=client_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -166,7 +167,9 @@ class RoomViewSet(viewsets.ViewSet):
     @member.mapping.delete
     def remove_member(self, request, room_id: int, user_id: int):
         ban = query_boolean(request.query_params.get("ban"), "ban")
-        services.remove_member(actor=request.user, room_id=room_id, user_id=user_id, ban=ban)
+        services.remove_member(
+            actor=request.user, room_id=room_id, user_id=user_id, ban=ban, ip=client_ip(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

@@ -5,6 +5,7 @@ from django.contrib.admin.utils import unquote
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from lair.client_ip import client_ip
 from sessions_app import services
 from sessions_app.authentication import current_session_id
 from sessions_app.models import DeviceSession
@@ -32,7 +33,12 @@ class DeviceSessionAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected sessions")
     def revoke(self, request, queryset):
         revoked = sum(
-            services.revoke_session(session=session, reason=DeviceSession.RevokeReason.ADMIN)
+            services.revoke_session(
+                session=session,
+                reason=DeviceSession.RevokeReason.ADMIN,
+                actor=request.user,
+                ip=client_ip(request),
+            )
             for session in queryset
         )
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
@@ -50,6 +56,8 @@ def _end_sessions_if_password_changed(request, user, old_hash: str | None) -> No
         user=user,
         old_hash=old_hash,
         except_session_id=current_session_id(request) if own else None,
+        actor=request.user if request.user.is_authenticated else None,
+        ip=client_ip(request),
     )
 
 
@@ -84,14 +92,14 @@ class SessionAwareUserAdmin(UserAdmin):
     def suspend_users(self, request, queryset):
         users = list(queryset)
         for user in users:
-            services.suspend_user(actor=request.user, user=user)
+            services.suspend_user(actor=request.user, user=user, ip=client_ip(request))
         self.message_user(request, f"Suspended {len(users)} user(s).", messages.SUCCESS)
 
     @admin.action(description="Lift the suspension of the selected users", permissions=["change"])
     def unsuspend_users(self, request, queryset):
         users = list(queryset)
         for user in users:
-            services.unsuspend_user(actor=request.user, user=user)
+            services.unsuspend_user(actor=request.user, user=user, ip=client_ip(request))
         self.message_user(request, f"Unsuspended {len(users)} user(s).", messages.SUCCESS)
 
     def user_change_password(self, request, id, form_url=""):
@@ -108,8 +116,8 @@ class SessionAwareUserAdmin(UserAdmin):
         # Through the services, so the flag never changes without the revocations.
         if "is_suspended" in form.changed_data:
             if obj.is_suspended:
-                services.suspend_user(actor=request.user, user=obj)
+                services.suspend_user(actor=request.user, user=obj, ip=client_ip(request))
             else:
-                services.unsuspend_user(actor=request.user, user=obj)
+                services.unsuspend_user(actor=request.user, user=obj, ip=client_ip(request))
         if "is_active" in form.changed_data and not obj.is_active:
             services.end_sessions_of_disabled_user(user=obj)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import User
-from lair import ratelimit, text
+from lair import audit, ratelimit, text
 from lair.client_ip import client_ip
 from lair.errors import (
     AuthenticationFailed,
@@ -28,7 +28,7 @@ from sessions_app.models import DeviceSession
 from sessions_app.tokens import TokenPair, decode_refresh, mint_pair
 
 # Security events (failed sign-ins, lockouts): one logger that operators can
-# route apart, and where the audit log will hook in.
+# route apart; the audit log (lair.audit) keeps the same acts in the database.
 security_log = logging.getLogger("lair.security")
 
 INVALID_LOGIN = "Invalid username or password."
@@ -178,6 +178,10 @@ def record_login_failure(
     is not recorded: people type their password into it by mistake.
     """
     action = "login.locked_out" if locked_out_by else "login.failed"
+    details = {"via": via, **({"scope": locked_out_by} if locked_out_by else {})}
+    audit.record(
+        action, target=("user", user_id) if user_id is not None else None, ip=ip, **details
+    )
     security_log.warning(
         "%s user_id=%s ip=%s via=%s%s",
         action,
@@ -287,7 +291,7 @@ def rotate_refresh_token(*, raw_refresh: str, ip: str | None = None) -> TokenPai
     if swapped == 1:
         return new
     # Signed by us for a live session, but no longer its current token: a replay.
-    revoke_session(session=session, reason=DeviceSession.RevokeReason.REFRESH_REUSE)
+    revoke_session(session=session, reason=DeviceSession.RevokeReason.REFRESH_REUSE, ip=ip)
     raise TokenInvalid("This refresh token was already used; the session is revoked.")
 
 
@@ -305,77 +309,139 @@ def _revoke(session_ids: list[int], *, user_id: int, reason: str) -> int:
     return revoked
 
 
-def revoke_session(*, session: DeviceSession, reason: str) -> bool:
+@transaction.atomic
+def revoke_session(
+    *, session: DeviceSession, reason: str, actor: User | None = None, ip: str | None = None
+) -> bool:
     """Revoke one session: its access and refresh tokens fail from now on.
 
-    Returns False when it was already revoked.
+    Returns False when it was already revoked. Recorded as ``session.revoked``
+    unless it is a sign-out: ending one's own sign-in is not an act to audit.
     """
-    return _revoke([session.pk], user_id=session.user_id, reason=reason) == 1
+    revoked = _revoke([session.pk], user_id=session.user_id, reason=reason) == 1
+    if revoked and reason != DeviceSession.RevokeReason.LOGOUT:
+        audit.record(
+            "session.revoked",
+            actor=actor,
+            target=("user", session.user_id),
+            ip=ip,
+            reason=reason,
+            count=1,
+            session_ids=[session.pk],
+        )
+    return revoked
 
 
-def revoke_user_sessions(*, user: User, reason: str, except_session_id: int | None = None) -> int:
-    """Revoke every active session of ``user`` but ``except_session_id``; return how many."""
+def _revoke_all_of(user: User, *, reason: str, except_session_id: int | None = None) -> int:
+    """Revoke every active session of ``user`` but ``except_session_id``, unaudited: the
+    callers (password change, suspension) record their own act."""
     sessions = DeviceSession.objects.filter(user=user, revoked_at__isnull=True)
     if except_session_id is not None:
         sessions = sessions.exclude(pk=except_session_id)
     return _revoke(list(sessions.values_list("pk", flat=True)), user_id=user.pk, reason=reason)
 
 
-def revoke_own_session(*, user: User, session_id: int) -> DeviceSession:
+@transaction.atomic
+def revoke_user_sessions(
+    *,
+    user: User,
+    reason: str,
+    except_session_id: int | None = None,
+    actor: User | None = None,
+    ip: str | None = None,
+) -> int:
+    """Revoke every active session of ``user`` but ``except_session_id``; return how many.
+
+    One ``session.revoked`` entry for the call, with the count in its details.
+    """
+    revoked = _revoke_all_of(user, reason=reason, except_session_id=except_session_id)
+    audit.record(
+        "session.revoked",
+        actor=actor,
+        target=("user", user.pk),
+        ip=ip,
+        reason=reason,
+        count=revoked,
+    )
+    return revoked
+
+
+@transaction.atomic
+def revoke_own_session(*, user: User, session_id: int, ip: str | None = None) -> DeviceSession:
     """Revoke one of the user's own sessions; other users' sessions are 404."""
     session = DeviceSession.objects.filter(pk=session_id, user=user).active().first()
     if session is None:
         raise NotFound("Session not found.")
-    revoke_session(session=session, reason=DeviceSession.RevokeReason.REVOKED)
+    revoke_session(session=session, reason=DeviceSession.RevokeReason.REVOKED, actor=user, ip=ip)
     return session
 
 
 @transaction.atomic
 def change_password(
-    *, user: User, old_password: str, new_password: str, current_session_id: int | None
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    current_session_id: int | None,
+    ip: str | None = None,
 ) -> int:
     """Set a new password and revoke every other session of the user.
 
-    Returns how many sessions were revoked.
+    Returns how many sessions were revoked; recorded as ``password.changed``.
     """
     account_services.check_password_change(
         user=user, old_password=old_password, new_password=new_password
     )
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    return revoke_user_sessions(
-        user=user,
+    revoked = _revoke_all_of(
+        user,
         reason=DeviceSession.RevokeReason.PASSWORD_CHANGED,
         except_session_id=current_session_id,
     )
+    audit.record(
+        "password.changed", actor=user, target=user, ip=ip, via="api", sessions_revoked=revoked
+    )
+    return revoked
 
 
+@transaction.atomic
 def end_sessions_if_password_changed(
-    *, user: User, old_hash: str | None, except_session_id: int | None = None
+    *,
+    user: User,
+    old_hash: str | None,
+    except_session_id: int | None = None,
+    actor: User | None = None,
+    ip: str | None = None,
 ) -> int:
     """After a password form outside the API (the admin's): if the stored password is no
     longer ``old_hash``, every session but ``except_session_id`` ends, as with
-    :func:`change_password`. Returns how many sessions were revoked."""
+    :func:`change_password`, and ``password.changed`` is recorded with ``actor`` (the
+    operator). Returns how many sessions were revoked."""
     new_hash = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
     if new_hash == old_hash:
         return 0
-    return revoke_user_sessions(
-        user=user,
+    revoked = _revoke_all_of(
+        user,
         reason=DeviceSession.RevokeReason.PASSWORD_CHANGED,
         except_session_id=except_session_id,
     )
+    audit.record(
+        "password.changed", actor=actor, target=user, ip=ip, via="admin", sessions_revoked=revoked
+    )
+    return revoked
 
 
 def end_sessions_of_disabled_user(*, user: User) -> int:
     """An operator deactivated ``user``: every session is revoked and every socket closes,
     also sockets that no device session names. Returns how many sessions were revoked."""
-    revoked = revoke_user_sessions(user=user, reason=DeviceSession.RevokeReason.ADMIN)
+    revoked = _revoke_all_of(user, reason=DeviceSession.RevokeReason.ADMIN)
     close_user_sockets(user.pk, reason="account disabled")
     return revoked
 
 
 @transaction.atomic
-def suspend_user(*, actor: User | None, user: User) -> int:
+def suspend_user(*, actor: User | None, user: User, ip: str | None = None) -> int:
     """Suspend ``user``: they cannot sign in, and every session of theirs ends now.
 
     Every device session (API or cookie) is revoked with reason ``suspended``
@@ -385,22 +451,26 @@ def suspend_user(*, actor: User | None, user: User) -> int:
     """
     User.objects.filter(pk=user.pk).update(is_suspended=True)
     user.is_suspended = True
-    revoked = revoke_user_sessions(user=user, reason=DeviceSession.RevokeReason.SUSPENDED)
+    revoked = _revoke_all_of(user, reason=DeviceSession.RevokeReason.SUSPENDED)
     # Also sockets that no device session names (opened before sessions were tracked).
     close_user_sockets(user.pk, reason="account suspended")
-    _record_account_event("user.suspended", actor=actor, user=user, revoked=revoked)
+    _record_account_event("user.suspended", actor=actor, user=user, ip=ip, revoked=revoked)
     return revoked
 
 
 @transaction.atomic
-def unsuspend_user(*, actor: User | None, user: User) -> None:
+def unsuspend_user(*, actor: User | None, user: User, ip: str | None = None) -> None:
     """Lift the suspension of ``user``: they may sign in again (old sessions stay ended)."""
     User.objects.filter(pk=user.pk).update(is_suspended=False)
     user.is_suspended = False
-    _record_account_event("user.unsuspended", actor=actor, user=user)
+    _record_account_event("user.unsuspended", actor=actor, user=user, ip=ip)
 
 
-def _record_account_event(action: str, *, actor: User | None, user: User, **details) -> None:
+def _record_account_event(
+    action: str, *, actor: User | None, user: User, ip: str | None = None, **details
+) -> None:
+    """An operator's act on an account: in the audit log and on the security logger."""
+    audit.record(action, actor=actor, target=user, ip=ip, **details)
     actor_id = getattr(actor, "pk", None)
     security_log.warning(
         "%s user_id=%s actor_id=%s",

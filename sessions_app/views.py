@@ -129,6 +129,7 @@ class PasswordView(APIView):
             old_password=fields["old_password"],
             new_password=fields["new_password"],
             current_session_id=current_session_id(request),
+            ip=client_ip(request),
         )
         if not signed_in_by_token(request):
             # Signed in by cookie: keep this browser signed in.
@@ -185,6 +186,8 @@ class SessionViewSet(viewsets.GenericViewSet):
             user=request.user,
             reason=DeviceSession.RevokeReason.REVOKED,
             except_session_id=current_session_id(request),
+            actor=request.user,
+            ip=client_ip(request),
         )
         return Response({"revoked": revoked})
 
@@ -194,5 +197,5 @@ class SessionViewSet(viewsets.GenericViewSet):
         summary="Revoke one of my sessions",
     )
     def destroy(self, request, session_id: int):
-        services.revoke_own_session(user=request.user, session_id=session_id)
+        services.revoke_own_session(user=request.user, session_id=session_id, ip=client_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
