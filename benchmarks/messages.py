@@ -4,15 +4,15 @@ Seeds (optionally) the database of the server under test with benchmarks/seed_me
 (bulk SQL: one public room, N messages, 32+ member users with a real Argon2 hash), then
 measures against that server, which must run on loopback with rate limits off, e.g.:
 
-    DATABASE_URL=sqlite:////tmp/bench-msg.sqlite3 .venv/bin/python manage.py migrate
-    .venv/bin/python benchmarks/messages.py --database-url sqlite:////tmp/bench-msg.sqlite3 \
+    DATABASE_URL=sqlite:///bench-msg.sqlite3 .venv/bin/python manage.py migrate
+    .venv/bin/python benchmarks/messages.py --database-url sqlite:///bench-msg.sqlite3 \
         --seed --seed-only
     DEBUG=false SECRET_KEY=<40+ chars> SECURE_SSL_REDIRECT=false \
         ALLOWED_HOSTS=127.0.0.1,localhost RATELIMIT_ENABLE=false \
-        DATABASE_URL=sqlite:////tmp/bench-msg.sqlite3 \
+        DATABASE_URL=sqlite:///bench-msg.sqlite3 \
         .venv/bin/uvicorn lair.asgi:application --port 8200 --lifespan off --no-access-log
     .venv/bin/python benchmarks/messages.py --url http://127.0.0.1:8200 \
-        --database-url sqlite:////tmp/bench-msg.sqlite3 --no-seed
+        --database-url sqlite:///bench-msg.sqlite3 --no-seed
 
 Scenarios (each bounded by --duration/--read-duration and --requests, after an untimed
 warm-up; every worker has its own connection and its own signed-in user):

@@ -25,7 +25,7 @@ What it creates:
 - the COMMON_WORD in ~30 % of messages and the RARE_WORD in exactly RARE_COUNT messages
   spread evenly over the history (neither occurs otherwise).
 
-Usable alone:  .venv/bin/python benchmarks/seed_messages.py --database-url sqlite:////tmp/x.db
+Usable alone:  .venv/bin/python benchmarks/seed_messages.py --database-url sqlite:///bench-seed.sqlite3
 """
 
 from __future__ import annotations

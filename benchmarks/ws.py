@@ -4,14 +4,14 @@ Runs against a Lair Chat server on loopback (refuses any other host) whose datab
 can write to (--database-url, loopback PostgreSQL or a SQLite file), with rate limits
 off. Example (see benchmarks/RESULTS-ws.md for every variant measured):
 
-    DATABASE_URL=sqlite:////tmp/bench-ws.sqlite3 .venv/bin/python manage.py migrate
+    DATABASE_URL=sqlite:///bench-ws.sqlite3 .venv/bin/python manage.py migrate
     DEBUG=false SECRET_KEY=<40+ chars> SECURE_SSL_REDIRECT=false \
         ALLOWED_HOSTS=127.0.0.1,localhost RATELIMIT_ENABLE=false \
-        WS_IDLE_TIMEOUT_SECONDS=600 DATABASE_URL=sqlite:////tmp/bench-ws.sqlite3 \
+        WS_IDLE_TIMEOUT_SECONDS=600 DATABASE_URL=sqlite:///bench-ws.sqlite3 \
         WS_MAX_SOCKETS_PER_IP=0 WS_MAX_SOCKETS_PER_USER=0 \
         .venv/bin/uvicorn lair.asgi:application --port 8300 --lifespan off --no-access-log
     .venv/bin/python benchmarks/ws.py --url http://127.0.0.1:8300 \
-        --database-url sqlite:////tmp/bench-ws.sqlite3 --sockets 1000 --rooms 1
+        --database-url sqlite:///bench-ws.sqlite3 --sockets 1000 --rooms 1
 
 Setup (idempotent, bulk SQL checked against the schema by benchmarks/lib/seed.py, no
 Argon2 per user): users ``wsbu00000``.. (--users, default one per socket) and posters ``wsbp00``.. with one precomputed Django Argon2id
