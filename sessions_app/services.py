@@ -376,6 +376,9 @@ def revoke_own_session(*, user: User, session_id: int, ip: str | None = None) ->
     return session
 
 
+# Counted in the service: a browser form or an admin page changing a password
+# meets the same limit as the API.
+@ratelimit.limited_per_user("password_user", actor="user")
 @transaction.atomic
 def change_password(
     *,

@@ -153,3 +153,28 @@ def test_a_minute_rate_says_to_retry_within_the_minute(api, limits):
     login(api, "someone")
 
     assert_rate_limited(login(api, "someone"), 60)
+
+
+@pytest.mark.django_db
+def test_password_guesses_through_the_service_meet_the_same_limit(limits):
+    # What a browser form or an admin page calls: no API view in between.
+    from lair.errors import RateLimited, ValidationError
+    from sessions_app import services
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    limits(password_user="2/h")
+
+    def guess():
+        services.change_password(
+            user=user,
+            old_password="guess",
+            new_password="an entirely new passphrase",
+            current_session_id=None,
+        )
+
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            guess()
+    with pytest.raises(RateLimited):
+        guess()
