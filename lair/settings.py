@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "sessions_app",
     "rooms",
     "messaging",
+    "operators",
 ]
 
 MIDDLEWARE = [

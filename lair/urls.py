@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("rooms.urls")),
     path("", include("messaging.urls")),
+    path("admin/", include("operators.urls")),
 ]
 
 urlpatterns = [

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import shows_presence_of
 from accounts.services import record_last_seen
-from lair import ratelimit, text
+from lair import audit, ratelimit, text
 from lair.errors import Conflict, NotFound, ValidationError
 from messaging import frames, selectors
 from messaging.models import Mention, Message, Reaction
@@ -282,10 +282,11 @@ def edit_message(*, actor: User, message_id: int, content: str) -> Message:
 
 
 @transaction.atomic
-def delete_message(*, actor: User, message_id: int) -> Message:
+def delete_message(*, actor: User, message_id: int, ip: str | None = None) -> Message:
     """Soft-delete a message: its text, reactions and mentions go, a placeholder stays.
 
-    Authors delete their own; room moderators and above delete any.
+    Authors delete their own; room moderators and above delete any, and that
+    is recorded (``message.deleted_by_moderator``, with the author but not the text).
     """
     message, access = readable_message(actor, message_id)
     require(
@@ -295,6 +296,15 @@ def delete_message(*, actor: User, message_id: int) -> Message:
     permissions.require_writable(access)
     if message.is_deleted:
         return message
+    if message.author_id != actor.pk:
+        audit.record(
+            "message.deleted_by_moderator",
+            actor=actor,
+            target=message,
+            ip=ip,
+            room_id=message.room_id,
+            author_id=message.author_id,
+        )
     message.content = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["content", "deleted_at"])
@@ -529,17 +539,20 @@ def mark_read(*, actor: User, room_id: int, message_id: int) -> Membership:
     return access.membership
 
 
-def broadcast_system_message(*, actor: User, content: str) -> dict:
+@transaction.atomic
+def broadcast_system_message(*, actor: User | None, content: str, ip: str | None = None) -> dict:
     """Send an operator announcement to every connected socket (a ``system`` event).
 
-    Only site admins may; the announcement is not stored in any room.
+    Only site admins may (``actor`` None: a command); the announcement is
+    not stored in any room, and it is recorded (``broadcast.sent``).
     """
-    require(actor.is_site_admin, "Only site admins can broadcast.")
+    require(actor is None or actor.is_site_admin, "Only site admins can broadcast.")
     content = validate_content(content)
+    audit.record("broadcast.sent", actor=actor, ip=ip, content=content)
     frame = {
         "type": "system",
         "content": content,
-        "sent_by": {"id": actor.pk, "username": actor.username},
+        "sent_by": {"id": actor.pk, "username": actor.username} if actor else None,
         "sent_at": selectors.iso(timezone.now()),
     }
     publish.to_everyone(frame)

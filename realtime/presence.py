@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asgiref.sync import sync_to_async
@@ -293,3 +294,14 @@ def admit_address(ip: str) -> bool:
     address_socket_closed(ip)
     logger.warning("refused a WebSocket: %d open from %s", count - 1, ip)
     return False
+
+
+@dataclass(frozen=True)
+class ConnectionTotals:
+    users: int
+    sockets: int
+
+
+def connection_totals() -> ConnectionTotals:
+    """How many users are connected and how many sockets are open, in every process."""
+    raise NotImplementedError  # the admin API step builds the cross-process count

@@ -19,6 +19,7 @@ from lair.client_ip import client_ip
 from lair.errors import (
     AuthenticationFailed,
     NotFound,
+    PermissionDenied,
     RateLimited,
     TokenInvalid,
     ValidationError,
@@ -443,6 +444,83 @@ def end_sessions_of_disabled_user(*, user: User) -> int:
     return revoked
 
 
+def _require_operator(actor: User | None, user: User, *, what: str) -> None:
+    """Operator acts on accounts are for site admins (``actor`` None: a command or the
+    system), and never on one's own account: an admin cannot lock themself out."""
+    if actor is None:
+        return
+    if not actor.is_site_admin:
+        raise PermissionDenied(f"Only site admins can {what}.")
+    if actor.pk == user.pk:
+        raise PermissionDenied(f"You cannot {what} your own account.")
+
+
+@transaction.atomic
+def change_site_role(*, actor: User | None, user: User, role, ip: str | None = None) -> User:
+    """Give ``user`` the site role ``role`` (admin, moderator, user, guest); ``user.role_changed``.
+
+    Unchanged roles write nothing. Refused for one's own account.
+    """
+    if not isinstance(role, str) or role not in User.Role.values:
+        raise ValidationError(
+            "Unknown role.", details={"role": [f"Must be one of: {', '.join(User.Role.values)}."]}
+        )
+    _require_operator(actor, user, what="change the role of")
+    old = User.objects.select_for_update().values_list("role", flat=True).get(pk=user.pk)
+    if old == role:
+        user.role = role
+        return user
+    User.objects.filter(pk=user.pk).update(role=role)
+    user.role = role
+    _record_account_event("user.role_changed", actor=actor, user=user, ip=ip, old=old, new=role)
+    return user
+
+
+DEACTIVATED_DISPLAY_NAME = "Deactivated user"
+
+
+@transaction.atomic
+def deactivate_user(*, actor: User | None, user: User, ip: str | None = None) -> int:
+    """Deactivate ``user`` for good: ``user.deactivated``. Returns how many sessions ended.
+
+    Every session is revoked and every socket closes (4003); the profile is
+    erased (email, bio, avatar, status) and the display name says the account
+    is gone; the password becomes unusable. The username stays taken, so nobody
+    can pose as them, and their messages stay, shown with that name.
+    Deactivating again changes nothing.
+    """
+    _require_operator(actor, user, what="deactivate")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        return 0
+    if user.avatar:
+        user.avatar.delete(save=False)
+    user.is_active = False
+    user.email = ""
+    user.display_name = DEACTIVATED_DISPLAY_NAME
+    user.bio = ""
+    user.status_text = ""
+    user.avatar = ""
+    user.set_unusable_password()
+    user.save(
+        update_fields=[
+            "is_active",
+            "email",
+            "display_name",
+            "bio",
+            "status_text",
+            "avatar",
+            "password",
+        ]
+    )
+    revoked = _revoke_all_of(user, reason=DeviceSession.RevokeReason.ADMIN)
+    close_user_sockets(user.pk, reason="account deactivated")
+    _record_account_event(
+        "user.deactivated", actor=actor, user=user, ip=ip, username=user.username, revoked=revoked
+    )
+    return revoked
+
+
 @transaction.atomic
 def suspend_user(*, actor: User | None, user: User, ip: str | None = None) -> int:
     """Suspend ``user``: they cannot sign in, and every session of theirs ends now.
@@ -452,6 +530,7 @@ def suspend_user(*, actor: User | None, user: User, ip: str | None = None) -> in
     Returns how many sessions were revoked. The admin and the admin API both
     come here, so the flag never changes without the revocations.
     """
+    _require_operator(actor, user, what="suspend")
     User.objects.filter(pk=user.pk).update(is_suspended=True)
     user.is_suspended = True
     revoked = _revoke_all_of(user, reason=DeviceSession.RevokeReason.SUSPENDED)
@@ -464,6 +543,7 @@ def suspend_user(*, actor: User | None, user: User, ip: str | None = None) -> in
 @transaction.atomic
 def unsuspend_user(*, actor: User | None, user: User, ip: str | None = None) -> None:
     """Lift the suspension of ``user``: they may sign in again (old sessions stay ended)."""
+    _require_operator(actor, user, what="unsuspend")
     User.objects.filter(pk=user.pk).update(is_suspended=False)
     user.is_suspended = False
     _record_account_event("user.unsuspended", actor=actor, user=user, ip=ip)
