@@ -29,13 +29,16 @@ The fan-out also does, once per process, what each socket would otherwise
 do on its own timer: it refreshes the presence of every user with a socket
 here (and the socket counts of their addresses) in one cache round trip
 each, and closes sockets silent past
-WS_IDLE_TIMEOUT_SECONDS.
+WS_IDLE_TIMEOUT_SECONDS. It publishes this process's connection totals
+(realtime.presence.publish_totals) when a socket registers or leaves and on
+each refresh, so that GET /admin/stats counts every process's sockets.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import defaultdict
 from typing import Protocol
 
@@ -106,6 +109,12 @@ class Fanout:
         self.gap_fill: asyncio.Task | None = None
         self.fill_again = False
         self.order_lock = asyncio.Lock()
+        # This process's connection totals in the cache (presence.publish_totals).
+        self.totals_owner = uuid.uuid4().hex
+        self.totals_slot: int | None = None
+        self.totals_at: float | None = None
+        self.totals_task: asyncio.Task | None = None
+        self.totals_stale = False
 
     @property
     def delivered_upto(self) -> int | None:
@@ -138,6 +147,8 @@ class Fanout:
         self.users[user_id].add(socket)
         for room_id in room_ids:
             self.follow(socket, room_id)
+        # Awaited: once the socket is ready, the stats count it.
+        await self.publish_totals()
 
     def unregister(self, socket: Subscriber) -> None:
         """Stop delivering to ``socket``: the cost of its own rooms, not of all."""
@@ -151,6 +162,7 @@ class Fanout:
             members.discard(socket)
             if not members:
                 del self.users[user_id]
+        self.publish_totals_soon()
 
     def rooms_of(self, socket: Subscriber) -> frozenset[int]:
         """The rooms ``socket`` receives now (joins and departures included)."""
@@ -175,10 +187,51 @@ class Fanout:
 
     # --- housekeeping, once per process ------------------------------------------
 
+    def publish_totals_soon(self) -> asyncio.Task:
+        """Publish the connection totals; writes asked for meanwhile share one more write.
+
+        A burst of sockets opening or closing costs a write or two, not one
+        each: the running write is followed by one with the latest totals.
+        """
+        if self.totals_task is None or self.totals_task.done():
+            self.totals_stale = False
+            self.totals_task = asyncio.ensure_future(self._write_totals())
+        else:
+            self.totals_stale = True
+        return self.totals_task
+
+    async def publish_totals(self) -> None:
+        """Publish the connection totals and return once they include every socket here."""
+        await asyncio.shield(self.publish_totals_soon())
+
+    async def _write_totals(self) -> None:
+        try:
+            await self._write_latest_totals()
+        except Exception:  # the cache is down: the stats lag until the next refresh
+            logger.exception("could not publish the connection totals")
+
+    async def _write_latest_totals(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            self.totals_stale = False
+            now = loop.time()
+            fresh = self.totals_at is not None and now - self.totals_at < presence.sockets_ttl() / 2
+            self.totals_slot = await sync_to_async(presence.publish_totals)(
+                self.totals_owner,
+                self.totals_slot,
+                list(self.users),
+                len(self.sockets),
+                fresh=fresh,
+            )
+            self.totals_at = now
+            if not self.totals_stale:
+                return
+
     async def keep_presence(self) -> None:
         """Refresh the presence of every user with a socket here, in one cache call."""
         while True:
             await asyncio.sleep(presence.refresh_seconds())
+            await self.publish_totals()
             user_ids = list(self.users)
             if not user_ids:
                 continue
