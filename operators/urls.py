@@ -1,8 +1,14 @@
 """The admin API (/api/v1/admin/…) and the metrics exposition."""
 
 from lair.urlpaths import SlashOptionalRouter
+from operators import views
 
 router = SlashOptionalRouter()
+router.register("stats", views.StatsViewSet, basename="admin-stats")
+router.register("users", views.AdminUserViewSet, basename="admin-user")
+router.register("rooms", views.AdminRoomViewSet, basename="admin-room")
+router.register("broadcast", views.BroadcastViewSet, basename="admin-broadcast")
+router.register("audit-log", views.AuditLogViewSet, basename="admin-audit-log")
 
 urlpatterns = [
     *router.urls,

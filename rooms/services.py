@@ -154,6 +154,17 @@ def create_room(
 ROOM_FIELDS = ("name", "description", "topic")
 
 
+def _refuse_operating_direct_room(actor: User, room_id: int, done: str) -> None:
+    """A site admin may not change or delete a direct conversation: a clear 403.
+
+    Site admins see every room in the admin API, direct ones included, but
+    a conversation between two people has no room admin to act as; without
+    this check the room they just listed would answer 404.
+    """
+    if actor.is_site_admin and Room.objects.filter(pk=room_id, type=Room.Type.DIRECT).exists():
+        raise PermissionDenied(f"Direct conversations cannot be {done}.")
+
+
 @transaction.atomic
 def update_room(*, actor: User, room_id: int, ip: str | None = None, **changes) -> Room:
     """Change name, description, topic or archived state (room admin+).
@@ -165,6 +176,7 @@ def update_room(*, actor: User, room_id: int, ip: str | None = None, **changes) 
     _check_room_text(changes)
     if "archived" in changes and not isinstance(changes["archived"], bool):
         raise _invalid("archived", "Must be true or false.")
+    _refuse_operating_direct_room(actor, room_id, "changed")
     access = visible_room(actor, room_id, for_update=True)
     require(access.can_administer, "Only room admins can change the room.")
     room = access.room
@@ -192,6 +204,7 @@ def update_room(*, actor: User, room_id: int, ip: str | None = None, **changes) 
 @transaction.atomic
 def delete_room(*, actor: User, room_id: int, ip: str | None = None) -> None:
     """Delete a room with its messages (the owner or a site admin); ``room.deleted``."""
+    _refuse_operating_direct_room(actor, room_id, "deleted")
     access = visible_room(actor, room_id, for_update=True)
     require(access.can_delete_room, "Only the room's owner or a site admin can delete it.")
     room_id, payload = access.room.pk, {**_room_payload(access.room), "deleted": True}

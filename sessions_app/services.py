@@ -549,6 +549,39 @@ def unsuspend_user(*, actor: User | None, user: User, ip: str | None = None) -> 
     _record_account_event("user.unsuspended", actor=actor, user=user, ip=ip)
 
 
+@transaction.atomic
+def change_account(
+    *,
+    actor: User | None,
+    user: User,
+    ip: str | None = None,
+    role: str | None = None,
+    is_suspended: bool | None = None,
+) -> User:
+    """An operator's change of ``user``'s site role and suspension, together or alone.
+
+    One transaction: either both changes are made or neither. A suspension
+    that is already in place (or lifted) writes nothing and is not recorded
+    again; the role works the same way (change_site_role).
+    """
+    if is_suspended is not None and not isinstance(is_suspended, bool):
+        raise ValidationError(
+            "is_suspended is true or false.", details={"is_suspended": ["Must be true or false."]}
+        )
+    _require_operator(actor, user, what="change")
+    if role is not None:
+        change_site_role(actor=actor, user=user, role=role, ip=ip)
+    if is_suspended is not None:
+        suspended = User.objects.select_for_update().values_list("is_suspended", flat=True)
+        if suspended.get(pk=user.pk) != is_suspended:
+            if is_suspended:
+                suspend_user(actor=actor, user=user, ip=ip)
+            else:
+                unsuspend_user(actor=actor, user=user, ip=ip)
+        user.is_suspended = is_suspended
+    return user
+
+
 def _record_account_event(
     action: str, *, actor: User | None, user: User, ip: str | None = None, **details
 ) -> None:
