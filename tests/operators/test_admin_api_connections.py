@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from realtime import presence
+from tests.helpers import API, client_for
 from tests.realtime.conftest import connect_as, server_loop, sockets  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,3 +96,12 @@ def test_processes_past_the_first_page_of_slots_are_counted(db):
     for n in range(presence.SLOTS_PAGE + 3):
         presence.publish_totals(f"process {n}", None, [n], 1, fresh=False)
     assert totals() == (presence.SLOTS_PAGE + 3, presence.SLOTS_PAGE + 3)
+
+
+def test_the_stats_show_who_is_connected_over_real_sockets(connect_as, alice, bob, site_admin):  # noqa: F811
+    connect_as(alice)
+    connect_as(alice)
+    connect_as(bob)
+    stats = client_for(site_admin).get(f"{API}/admin/stats").json()
+    assert stats["users"]["online"] == 2
+    assert stats["websocket"] == {"connections": 3}
