@@ -209,7 +209,7 @@ def test_deleting_a_room_removes_its_messages_tells_its_members_and_is_audited(
     assert not Message.objects.filter(room_id=room.pk).exists()
     [gone] = [e for e in events if e.room_id == room.pk]
     # The room's sockets (every member's) get the frame, then stop receiving the room.
-    assert gone.type == "room.updated"
+    assert gone.type == "room.deleted"
     assert gone.frame["room"]["deleted"] is True
     entry = AuditEntry.objects.get(action="room.deleted")
     assert (entry.actor, entry.target_id) == (site_admin, str(room.pk))
