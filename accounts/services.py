@@ -6,7 +6,6 @@ import functools
 import re
 import zoneinfo
 
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -14,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import USERNAME_PATTERN, User, UserSettings, username_validator
 from accounts.selectors import shows_presence_of
-from lair import text
+from lair import config, text
 from lair.errors import Conflict, PermissionDenied, ValidationError
 from lair.ratelimit import limited_per_user
 
@@ -141,8 +140,10 @@ def register_user(*, username: str, email: str, password: str, display_name: str
     (ignoring case; a clash answers 409) and Django's password validators.
     The database constraints decide races between two registrations.
     """
-    if not settings.REGISTRATION_OPEN:
-        raise PermissionDenied("Registration is closed on this server.")
+    if not config.get("registration_open"):
+        raise PermissionDenied(
+            "Registration is closed on this server: ask an administrator for an account."
+        )
     refusals = _Refusals()
     username = username.strip() if isinstance(username, str) else username
     email = email.strip() if isinstance(email, str) else email

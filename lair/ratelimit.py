@@ -7,6 +7,10 @@ with a request) or :func:`enforce_user` / :func:`limited_per_user` (services,
 with the acting user) and the error handler renders
 :class:`lair.errors.RateLimited`. Counters live in the cache: shared by every
 process once the cache is Redis. ``RATELIMIT_ENABLE=false`` lifts them all.
+
+The rates operators tune while the server runs (posting, the other per-user
+writes, sign-ins) come from the runtime config (lair/config.py); the others
+from settings.RATELIMITS.
 """
 
 from __future__ import annotations
@@ -18,15 +22,37 @@ from django.conf import settings
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
+from lair import config
 from lair.client_ip import client_ip
 from lair.errors import RateLimited
 
 logger = logging.getLogger(__name__)
 
 
+# Scope -> the runtime config field that holds its rate.
+CONFIGURED_SCOPES = {
+    "message_user": "message_rate_limit",
+    "edit_user": "edit_rate_limit",
+    "reaction_user": "reaction_rate_limit",
+    "room_create_user": "room_create_rate_limit",
+    "invitation_user": "invitation_rate_limit",
+    "member_add_user": "member_add_rate_limit",
+    "avatar_user": "avatar_rate_limit",
+    "login_ip": "login_rate_limit_ip",
+    "login_username": "login_rate_limit_username",
+}
+
+
+def rate_of(scope: str) -> str | None:
+    """The rate of ``scope`` in django-ratelimit's syntax ("20/10s"), read at call time."""
+    field = CONFIGURED_SCOPES.get(scope)
+    if field is not None:
+        return config.ratelimit_rate(field)
+    return settings.RATELIMITS.get(scope)
+
+
 def _hit(request, scope: str, value: str) -> None:
-    # Read at call time, not import time: tests change it with the settings fixture.
-    rate = settings.RATELIMITS.get(scope)
+    rate = rate_of(scope)
     if not rate or not value:
         return
     usage = get_usage(
@@ -44,7 +70,7 @@ def _hit(request, scope: str, value: str) -> None:
 def enforce(request, scope: str, value: str) -> None:
     """Count one hit of ``value`` (an IP, a username…) in ``scope``; raise past the limit.
 
-    ``scope`` names a rate in settings.RATELIMITS.
+    ``scope`` names a rate (:func:`rate_of`).
     """
     _hit(getattr(request, "_request", request), scope, (value or "").lower())
 

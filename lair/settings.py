@@ -10,6 +10,7 @@ real time, static files, media and avatars, serving, logging. Search has no
 settings: its bounds are constants beside its queries (messaging/search.py).
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    # Before lair: lair/admin.py replaces the config page constance registers.
+    "constance",
     "lair",
     "realtime",
     "accounts",
@@ -445,6 +448,133 @@ WS_FANOUT_YIELD_EVERY = env.int("WS_FANOUT_YIELD_EVERY", default=200)
 # How long a socket's sign-in waits for this process to join the channel
 # layer before it is refused (1011): a failed subscribe must not hang it.
 WS_SUBSCRIBE_TIMEOUT_SECONDS = env.float("WS_SUBSCRIBE_TIMEOUT_SECONDS", default=10.0)
+
+# --- Runtime config (django-constance, read through lair/config.py) --------
+
+# Operators change these in the admin or over /api/v1/admin/config, without a
+# restart; the environment variables above are only their defaults until then.
+# Rates are "count/seconds" (an operator reads "20/10" more easily than
+# django-ratelimit's "20/10s", and one format has one parser).
+_RATE_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _count_per_seconds(scope: str) -> str:
+    """A django-ratelimit rate of settings.RATELIMITS ("30/m", "20/10s") as "count/seconds"."""
+    match = re.fullmatch(r"\s*(\d+)/(\d*)([smhd]?)\s*", RATELIMITS[scope])
+    if not match:
+        raise ImproperlyConfigured(
+            f"The rate of {scope} is count/period (30/m, 20/10s), not {RATELIMITS[scope]!r}."
+        )
+    count, multiple, unit = match.groups()
+    return f"{int(count)}/{int(multiple or 1) * _RATE_UNIT_SECONDS[unit or 's']}"
+
+
+# Whether guests may post (and react) in the rooms they are members of, and how
+# long after posting a message can be edited (0: always).
+GUESTS_CAN_POST = env.bool("GUESTS_CAN_POST", default=False)
+EDIT_WINDOW_SECONDS = env.int("EDIT_WINDOW_SECONDS", default=0)
+
+CONSTANCE_BACKEND = "constance.backends.database.DatabaseBackend"
+# No constance cache: every process keeps its own snapshot of all values,
+# reloaded with one query when older than CONFIG_REFRESH_SECONDS (lair/config.py),
+# so a read costs no query and no cache round trip, and a change reaches every
+# process within that time.
+CONSTANCE_DATABASE_CACHE_BACKEND = None
+CONFIG_REFRESH_SECONDS = env.float("CONFIG_REFRESH_SECONDS", default=2.0)
+CONSTANCE_CONFIG = {
+    "registration_open": (REGISTRATION_OPEN, "Whether new people may sign up.", bool),
+    "max_message_length": (
+        MAX_MESSAGE_LENGTH,
+        "Characters one message may hold (1 to 20000).",
+        int,
+    ),
+    "edit_window_seconds": (
+        EDIT_WINDOW_SECONDS,
+        "Seconds after posting during which the author may edit a message (0: no limit).",
+        int,
+    ),
+    "guests_can_post": (
+        GUESTS_CAN_POST,
+        "Whether guests may post and react in the rooms they are members of.",
+        bool,
+    ),
+    "event_log_retention_days": (
+        EVENT_LOG_RETENTION_DAYS,
+        "Days the real-time event log keeps events for clients to resume from (at least 1).",
+        int,
+    ),
+    "message_rate_limit": (
+        _count_per_seconds("message_user"),
+        "Messages one user may post: count/seconds.",
+        str,
+    ),
+    "edit_rate_limit": (
+        _count_per_seconds("edit_user"),
+        "Message edits by one user: count/seconds.",
+        str,
+    ),
+    "reaction_rate_limit": (
+        _count_per_seconds("reaction_user"),
+        "Reactions added by one user: count/seconds.",
+        str,
+    ),
+    "room_create_rate_limit": (
+        _count_per_seconds("room_create_user"),
+        "Rooms one user may create: count/seconds.",
+        str,
+    ),
+    "invitation_rate_limit": (
+        _count_per_seconds("invitation_user"),
+        "Invitations sent by one user: count/seconds.",
+        str,
+    ),
+    "member_add_rate_limit": (
+        _count_per_seconds("member_add_user"),
+        "Members added to rooms by one user: count/seconds.",
+        str,
+    ),
+    "avatar_rate_limit": (
+        _count_per_seconds("avatar_user"),
+        "Avatar uploads by one user: count/seconds.",
+        str,
+    ),
+    "login_rate_limit_ip": (
+        _count_per_seconds("login_ip"),
+        "Sign-in attempts from one client address: count/seconds.",
+        str,
+    ),
+    "login_rate_limit_username": (
+        _count_per_seconds("login_username"),
+        "Sign-in attempts on one account: count/seconds.",
+        str,
+    ),
+}
+CONSTANCE_CONFIG_FIELDSETS = (
+    (
+        "Accounts and messages",
+        (
+            "registration_open",
+            "max_message_length",
+            "edit_window_seconds",
+            "guests_can_post",
+            "event_log_retention_days",
+        ),
+    ),
+    (
+        "Rate limits (count/seconds)",
+        (
+            "message_rate_limit",
+            "edit_rate_limit",
+            "reaction_rate_limit",
+            "room_create_rate_limit",
+            "invitation_rate_limit",
+            "member_add_rate_limit",
+            "avatar_rate_limit",
+            "login_rate_limit_ip",
+            "login_rate_limit_username",
+        ),
+    ),
+)
 
 # --- Static files, media and avatars ----------------------------------------
 

@@ -3,11 +3,10 @@ serializers validate input and describe the output in the OpenAPI schema."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from lair import fields, text
+from lair import config, fields, text
 from messaging.services import CLIENT_ID_MAX_LENGTH
 
 
@@ -40,13 +39,17 @@ class MessageSerializer(serializers.Serializer):
 
 def _content():
     # The service enforces these (messaging.services, lair.text); here they
-    # show in the schema as maxLength and pattern.
+    # show in the schema as maxLength and pattern. The length operators set
+    # (runtime config max_message_length) can change at any time: the schema
+    # and this shape check give its upper bound, the service the value in force.
     return fields.CharField(
         trim_whitespace=False,
-        max_length=settings.MAX_MESSAGE_LENGTH,
+        max_length=config.MAX_MESSAGE_LENGTH_CAP,
         validators=[text.message_rule()],
-        help_text="Any printable text, not only whitespace. Control characters other "
-        "than newline, carriage return and tab (NUL included) are refused.",
+        help_text="Any printable text, not only whitespace, of at most the runtime "
+        "config's max_message_length characters (4000 unless an operator changed it). "
+        "Control characters other than newline, carriage return and tab (NUL included) "
+        "are refused.",
     )
 
 

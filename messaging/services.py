@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,8 +16,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import shows_presence_of
 from accounts.services import record_last_seen
-from lair import audit, ratelimit, text
-from lair.errors import Conflict, NotFound, ValidationError
+from lair import audit, config, ratelimit, text
+from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from messaging import frames, selectors
 from messaging.models import Mention, Message, Reaction
 from realtime import log, presence, publish
@@ -29,7 +30,7 @@ CLIENT_ID_MAX_LENGTH = 64  # the column's length
 
 
 def validate_content(content: str) -> str:
-    """Messages are 1..MAX_MESSAGE_LENGTH characters and not only whitespace.
+    """Messages are 1..max_message_length (runtime config) characters and not only whitespace.
 
     Any printable text is kept as written; control characters other than tab
     and newlines are refused (lair.text): dropping them silently changed what
@@ -41,7 +42,7 @@ def validate_content(content: str) -> str:
         raise ValidationError(
             "A message cannot be empty.", details={"content": ["This field may not be blank."]}
         )
-    limit = settings.MAX_MESSAGE_LENGTH
+    limit = config.get("max_message_length")
     if len(content) > limit:
         raise ValidationError(
             f"A message is at most {limit} characters.",
@@ -260,12 +261,19 @@ def edit_message(*, actor: User, message_id: int, content: str) -> Message:
     """Change the text of one's own message; ``edited_at`` records when.
 
     Limited per user (``edit_user``): each edit rewrites every logged frame of
-    the message, so the number of edits bounds that work.
+    the message, so the number of edits bounds that work. Past the runtime
+    config's ``edit_window_seconds`` after posting (0: no limit) a message
+    stays as it is.
     """
     content = validate_content(content)
     message, access = readable_message(actor, message_id)
     require(message.author_id == actor.pk, "You can only edit your own messages.")
     permissions.require_can_edit(access)
+    window = config.get("edit_window_seconds")
+    if window and timezone.now() - message.created_at > timedelta(seconds=window):
+        raise PermissionDenied(
+            f"Messages can only be edited in the {window} seconds after they are posted."
+        )
     if message.is_deleted:
         raise Conflict("A deleted message cannot be edited.")
     if content == message.content:

@@ -35,12 +35,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from lair import config
 from realtime.models import Event
 from realtime.publish import encode, publish_now
 
@@ -287,7 +287,8 @@ def logged_messages(after: int, upto: int | None, *, limit: int) -> list[dict]:
 
 
 def retention() -> timedelta:
-    return timedelta(days=settings.EVENT_LOG_RETENTION_DAYS)
+    """How long events stay resumable: the runtime config's event_log_retention_days."""
+    return timedelta(days=config.get("event_log_retention_days"))
 
 
 def events_after(after: int, *, member_room_ids, user_id: int, limit: int):

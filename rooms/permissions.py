@@ -9,8 +9,9 @@ leaked); a room they see but may not act in is 403.
 - Site admins act as the room's owner in every public and private room (not
   in other people's direct rooms).
 - Site moderators act as a room moderator in public rooms.
-- Guests read public rooms and their own rooms; they never post, react,
-  create rooms, open direct rooms or invite.
+- Guests read public rooms and their own rooms; they never create rooms,
+  open direct rooms or invite, and post and react only where they are members
+  and the runtime config's ``guests_can_post`` is on.
 - An archived room is read-only for everybody until a room admin unarchives it.
 - Only members act in a room: someone who left or was kicked can still read
   their old messages in a public room, but not edit or react there.
@@ -23,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.models import User
+from lair import config
 from lair.errors import NotFound, PermissionDenied
 from lair.prepared_joins import JoinedLookup
 from rooms.models import Membership, Room, RoomBan
@@ -176,22 +178,27 @@ def require_writable(access: RoomAccess | Room) -> None:
         raise PermissionDenied(ARCHIVED_MESSAGE)
 
 
+def guests_can_post() -> bool:
+    return config.get("guests_can_post")
+
+
 def require_can_post(access: RoomAccess) -> None:
-    """Post (or react): a member who is not a guest, in a room that is not archived."""
+    """Post: a member (a guest only while ``guests_can_post``), in a room that is not archived."""
     require_writable(access)
-    require(not access.user.is_guest, "Guests cannot post messages.")
+    require(not access.user.is_guest or guests_can_post(), "Guests cannot post messages.")
     require(access.is_member, "Join the room to post in it.")
 
 
 def require_can_react(access: RoomAccess, *, taking_back: bool = False) -> None:
-    """React as one posts: a member who is not a guest, in a room that is not archived.
+    """React as one posts: a member (a guest only while ``guests_can_post``), in a room
+    that is not archived.
 
     Taking one's own reaction back needs membership only: a member made a
     guest since keeps the right to undo what they did.
     """
     require_writable(access)
     if not taking_back:
-        require(not access.user.is_guest, "Guests cannot react.")
+        require(not access.user.is_guest or guests_can_post(), "Guests cannot react.")
     require(access.is_member, "Join the room to react.")
 
 

@@ -16,6 +16,26 @@ def _clear_cache():
     clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _runtime_config_defaults():
+    """Every test starts on the runtime config's defaults (its rows roll back), with no query."""
+    from lair import config
+
+    config.reset_snapshot()
+
+
+@pytest.fixture
+def runtime_config(db):
+    """``runtime_config(max_message_length=10, ...)`` changes runtime config the way an
+    operator's command does (lair.config.change); returns every field's new value."""
+    from lair import config
+
+    def change(**changes):
+        return config.change(actor=None, changes=changes)
+
+    return change
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _close_redis_connections():
     yield

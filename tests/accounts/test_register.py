@@ -224,8 +224,8 @@ def test_missing_fields_are_each_reported(api):
 
 
 @pytest.mark.django_db
-def test_registration_can_be_closed(api, settings):
-    settings.REGISTRATION_OPEN = False
+def test_registration_can_be_closed(api, runtime_config):
+    runtime_config(registration_open=False)
 
     assert_error(register(api), 403, "permission_denied")
 

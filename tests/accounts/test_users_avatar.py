@@ -346,8 +346,8 @@ def test_a_wide_image_keeps_its_centre_when_shrunk_first(me):
     assert close_to(stored.getpixel((5, 128)), BLUE)
 
 
-def test_uploading_avatars_past_the_rate_answers_429_and_keeps_the_old_one(me, settings):
-    settings.RATELIMITS = {**settings.RATELIMITS, "avatar_user": "2/h"}
+def test_uploading_avatars_past_the_rate_answers_429_and_keeps_the_old_one(me, runtime_config):
+    runtime_config(avatar_rate_limit="2/3600")
     assert upload(me, image_bytes("PNG")).status_code == 200
     second = upload(me, image_bytes("PNG", color=BLUE))
     assert second.status_code == 200

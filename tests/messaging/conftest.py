@@ -13,9 +13,9 @@ from tests.helpers import add_member, create_room, join
 
 
 @pytest.fixture
-def many_posts(settings):
+def many_posts(runtime_config):
     """For tests that post more than a person would in ten seconds (the default rate)."""
-    settings.RATELIMITS = {**settings.RATELIMITS, "message_user": "1000/10s"}
+    runtime_config(message_rate_limit="1000/10")
 
 
 @pytest.fixture

@@ -98,8 +98,8 @@ def test_content_keeps_its_surrounding_whitespace_and_newlines(alice, room):
     assert message["content"] == "  line one\nline two  "
 
 
-def test_max_message_length_setting_is_respected(alice, room, settings):
-    settings.MAX_MESSAGE_LENGTH = 10
+def test_max_message_length_setting_is_respected(alice, room, runtime_config):
+    runtime_config(max_message_length=10)
 
     assert posted(alice, room, "x" * 10)["content"] == "x" * 10
     error = assert_error(post_message(alice, room, "x" * 11), 400, "validation_error")

@@ -33,8 +33,8 @@ def post(actor, room_id: int, content: str = "hello", **extra):
         ("bell\x07", "A message cannot contain control characters other than newlines and tabs."),
     ],
 )
-def test_posting_refuses_content_the_api_refuses(alice, room, settings, content, message):
-    settings.MAX_MESSAGE_LENGTH = 4000
+def test_posting_refuses_content_the_api_refuses(alice, room, runtime_config, content, message):
+    runtime_config(max_message_length=4000)
 
     with pytest.raises(ValidationError) as refused:
         post(alice, room, content)

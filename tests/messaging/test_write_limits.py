@@ -1,6 +1,6 @@
 """Per-user limits on authenticated writes in messaging: posting and reacting.
 
-Rates are settings (settings.RATELIMITS); tests set a small one per hour so
+Rates are runtime config; tests set a small one per hour (count/3600) so
 that the whole test stays inside one window.
 """
 
@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import pytest
 
+from lair.ratelimit import CONFIGURED_SCOPES
 from messaging.models import Message, Reaction
 from tests.helpers import API, assert_error, client_for, post_message, posted
 
 
 @pytest.fixture
-def limits(settings):
+def limits(runtime_config):
     def set_rate(scope: str, rate: str) -> None:
-        settings.RATELIMITS = {**settings.RATELIMITS, scope: rate}
+        runtime_config(**{CONFIGURED_SCOPES[scope]: rate})
 
     return set_rate
 
@@ -27,7 +28,7 @@ def react(user, message_id: int, emoji: str):
 
 
 def test_posting_past_the_rate_answers_429_with_retry_after_and_stores_nothing(alice, room, limits):
-    limits("message_user", "3/h")
+    limits("message_user", "3/3600")
     for n in range(3):
         posted(alice, room, f"message {n}")
 
@@ -40,7 +41,7 @@ def test_posting_past_the_rate_answers_429_with_retry_after_and_stores_nothing(a
 
 
 def test_the_posting_limit_is_per_user(alice, bob, room, limits):
-    limits("message_user", "2/h")
+    limits("message_user", "2/3600")
     posted(alice, room, "one")
     posted(alice, room, "two")
     assert_error(post_message(alice, room, "three"), 429, "rate_limited")
@@ -49,7 +50,7 @@ def test_the_posting_limit_is_per_user(alice, bob, room, limits):
 
 
 def test_a_retried_client_id_is_not_refused_by_the_limit(alice, room, limits):
-    limits("message_user", "1/h")
+    limits("message_user", "1/3600")
     first = posted(alice, room, "once", client_id="c-1")
 
     again = post_message(alice, room, "once", client_id="c-1")
@@ -64,7 +65,7 @@ def test_a_real_burst_of_chat_stays_under_the_default_posting_rate(alice, room):
 
 
 def test_ratelimit_enable_false_lifts_the_write_limits(alice, room, limits, settings):
-    limits("message_user", "1/h")
+    limits("message_user", "1/3600")
     settings.RATELIMIT_ENABLE = False
 
     for n in range(3):
@@ -72,7 +73,7 @@ def test_ratelimit_enable_false_lifts_the_write_limits(alice, room, limits, sett
 
 
 def test_reacting_past_the_rate_answers_429_and_stores_nothing(alice, bob, room, limits):
-    limits("reaction_user", "2/h")
+    limits("reaction_user", "2/3600")
     message = posted(alice, room, "react")
     assert react(bob, message["id"], "👍").status_code == 201
     assert react(bob, message["id"], "🎉").status_code == 201
@@ -86,7 +87,7 @@ def test_reacting_past_the_rate_answers_429_and_stores_nothing(alice, bob, room,
 
 def test_editing_past_the_rate_answers_429_and_keeps_the_text(alice, room, limits):
     # Each edit rewrites the logged frames of its message: edits are limited too.
-    limits("edit_user", "2/h")
+    limits("edit_user", "2/3600")
     message = posted(alice, room, "v0")
     url = f"{API}/messages/{message['id']}"
     for n in (1, 2):

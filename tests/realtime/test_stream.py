@@ -445,17 +445,18 @@ def test_resume_replays_my_own_removal_from_a_room(connect_as, alice, bob, room)
     assert socket.receive()["type"] == "resumed"
 
 
-def test_prune_command_deletes_events_past_retention(alice, room, settings):
+def test_prune_command_deletes_events_past_retention(alice, room):
     from datetime import timedelta
 
     from django.core.management import call_command
     from django.utils import timezone
 
+    from lair import config
     from realtime.models import Event
 
     post(alice, room["id"], "x")
     Event.objects.update(
-        created_at=timezone.now() - timedelta(days=settings.EVENT_LOG_RETENTION_DAYS + 1)
+        created_at=timezone.now() - timedelta(days=config.get("event_log_retention_days") + 1)
     )
     post(alice, room["id"], "y")
     call_command("prune_event_log")

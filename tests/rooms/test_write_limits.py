@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from lair.ratelimit import CONFIGURED_SCOPES
 from rooms.models import Invitation, Membership, Room
 from tests.factories import UserFactory, room_owned_by
 from tests.helpers import API, as_user, assert_error
 
 
 @pytest.fixture
-def limits(settings):
+def limits(runtime_config):
     def set_rate(scope: str, rate: str) -> None:
-        settings.RATELIMITS = {**settings.RATELIMITS, scope: rate}
+        runtime_config(**{CONFIGURED_SCOPES[scope]: rate})
 
     return set_rate
 
@@ -22,7 +23,7 @@ def create_room(user, name: str):
 
 
 def test_creating_rooms_past_the_rate_answers_429_and_creates_nothing(alice, limits):
-    limits("room_create_user", "2/h")
+    limits("room_create_user", "2/3600")
     assert create_room(alice, "one").status_code == 201
     assert create_room(alice, "two").status_code == 201
 
@@ -34,7 +35,7 @@ def test_creating_rooms_past_the_rate_answers_429_and_creates_nothing(alice, lim
 
 
 def test_inviting_past_the_rate_answers_429_and_invites_nobody(owner, limits):
-    limits("invitation_user", "2/h")
+    limits("invitation_user", "2/3600")
     room = room_owned_by(owner, type=Room.Type.PRIVATE)
     people = UserFactory.create_batch(3)
     for person in people[:2]:
@@ -52,7 +53,7 @@ def test_inviting_past_the_rate_answers_429_and_invites_nobody(owner, limits):
 
 
 def test_adding_members_past_the_rate_answers_429_and_adds_nobody(owner, limits):
-    limits("member_add_user", "2/h")
+    limits("member_add_user", "2/3600")
     room = room_owned_by(owner, type=Room.Type.PRIVATE)
     people = UserFactory.create_batch(3)
     for person in people[:2]:
@@ -70,7 +71,7 @@ def test_adding_members_past_the_rate_answers_429_and_adds_nobody(owner, limits)
 
 
 def test_the_room_limit_of_one_user_leaves_others_alone(alice, bob, limits):
-    limits("room_create_user", "1/h")
+    limits("room_create_user", "1/3600")
     assert create_room(alice, "one").status_code == 201
     assert_error(create_room(alice, "two"), 429, "rate_limited")
 

@@ -5,8 +5,10 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-# The auth endpoints' limits (settings.RATELIMITS) that a test does not set itself.
-AUTH_SCOPES = ("login_ip", "login_username", "register_ip", "refresh_ip", "password_user")
+# The auth endpoints' limits that a test does not set itself: the sign-in ones
+# are runtime config, the others settings.RATELIMITS.
+CONFIG_SCOPES = {"login_ip": "login_rate_limit_ip", "login_username": "login_rate_limit_username"}
+SETTINGS_SCOPES = ("register_ip", "refresh_ip", "password_user")
 
 
 @pytest.fixture
@@ -17,14 +19,15 @@ def frozen_time():
 
 
 @pytest.fixture
-def limits(settings):
-    """Set some rate limits; the auth limits not named stay generous (1000/h)."""
+def limits(settings, runtime_config):
+    """Set some rate limits ("count/seconds"); the auth limits not named stay generous."""
 
     def set_limits(**rates):
+        rates = {**dict.fromkeys((*CONFIG_SCOPES, *SETTINGS_SCOPES), "1000/3600"), **rates}
         settings.RATELIMITS = {
             **settings.RATELIMITS,
-            **dict.fromkeys(AUTH_SCOPES, "1000/h"),
-            **rates,
+            **{scope: f"{rates[scope]}s" for scope in SETTINGS_SCOPES},
         }
+        runtime_config(**{field: rates[scope] for scope, field in CONFIG_SCOPES.items()})
 
     return set_limits

@@ -49,7 +49,7 @@ def assert_form_error(response, text: str) -> None:
 
 @pytest.mark.django_db
 def test_wrong_passwords_at_the_admin_login_are_limited_per_account(client, staff, limits):
-    limits(login_username="3/h")
+    limits(login_username="3/3600")
     for n in range(3):
         assert_form_error(admin_login(client, staff.username, ip=f"203.0.113.{n}"), INVALID)
 
@@ -62,7 +62,7 @@ def test_wrong_passwords_at_the_admin_login_are_limited_per_account(client, staf
 
 @pytest.mark.django_db
 def test_the_admin_login_is_limited_per_ip(client, staff, limits):
-    limits(login_ip="3/h")
+    limits(login_ip="3/3600")
     for n in range(3):
         assert_form_error(admin_login(client, f"someone{n}"), INVALID)
 
@@ -75,7 +75,7 @@ def test_the_admin_login_is_limited_per_ip(client, staff, limits):
 
 @pytest.mark.django_db
 def test_the_admin_login_and_the_api_login_share_one_limit(api, client, staff, limits):
-    limits(login_username="3/h")
+    limits(login_username="3/3600")
     for _ in range(3):
         api.post(API_LOGIN, {"username": staff.email, "password": WRONG_PASSWORD}, format="json")
 
@@ -86,7 +86,7 @@ def test_the_admin_login_and_the_api_login_share_one_limit(api, client, staff, l
 
 @pytest.mark.django_db
 def test_admin_login_failures_and_lockouts_are_security_events(client, staff, limits, caplog):
-    limits(login_username="1/h")
+    limits(login_username="1/3600")
 
     with caplog.at_level(logging.INFO, logger="lair.security"):
         admin_login(client, staff.username)
