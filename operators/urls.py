@@ -1,7 +1,7 @@
 """The admin API (/api/v1/admin/…) and the metrics exposition."""
 
-from lair.urlpaths import SlashOptionalRouter
-from operators import views
+from lair.urlpaths import SlashOptionalRouter, slash_optional
+from operators import config_views, views
 
 router = SlashOptionalRouter()
 router.register("stats", views.StatsViewSet, basename="admin-stats")
@@ -12,4 +12,5 @@ router.register("audit-log", views.AuditLogViewSet, basename="admin-audit-log")
 
 urlpatterns = [
     *router.urls,
+    *slash_optional("config", config_views.ConfigView.as_view(), name="admin-config"),
 ]
