@@ -3,6 +3,8 @@ serializers validate input and describe the output in the OpenAPI schema."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -37,19 +39,45 @@ class MessageSerializer(serializers.Serializer):
     mentions = serializers.ListField(child=fields.IntegerField())
 
 
+class _ContentField(fields.CharField):
+    """Message text: checked up to the cap an operator may raise max_message_length to;
+    documented (maxLength) with the default a client can count on."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators += [
+            _DefaultLengthInTheSchema(settings.MAX_MESSAGE_LENGTH),
+            _at_most_the_cap,
+        ]
+
+
+class _DefaultLengthInTheSchema(MaxLengthValidator):
+    """The schema's maxLength (drf-spectacular reads it from this validator): the default.
+
+    It checks nothing: the length in force is the runtime config's, checked by the service.
+    """
+
+    def __call__(self, value) -> None:
+        return None
+
+
+def _at_most_the_cap(value: str) -> None:
+    cap = config.MAX_MESSAGE_LENGTH_CAP
+    if len(value) > cap:
+        raise serializers.ValidationError(f"Ensure this field has no more than {cap} characters.")
+
+
 def _content():
     # The service enforces these (messaging.services, lair.text); here they
-    # show in the schema as maxLength and pattern. The length operators set
-    # (runtime config max_message_length) can change at any time: the schema
-    # and this shape check give its upper bound, the service the value in force.
-    return fields.CharField(
+    # show in the schema as maxLength and pattern. Operators change the length
+    # at runtime (max_message_length): the service holds the value in force.
+    return _ContentField(
         trim_whitespace=False,
-        max_length=config.MAX_MESSAGE_LENGTH_CAP,
         validators=[text.message_rule()],
-        help_text="Any printable text, not only whitespace, of at most the runtime "
-        "config's max_message_length characters (4000 unless an operator changed it). "
-        "Control characters other than newline, carriage return and tab (NUL included) "
-        "are refused.",
+        help_text=f"Any printable text, not only whitespace, of at most the runtime "
+        f"config's max_message_length characters ({settings.MAX_MESSAGE_LENGTH} unless an "
+        "operator changed it). Control characters other than newline, carriage return "
+        "and tab (NUL included) are refused.",
     )
 
 

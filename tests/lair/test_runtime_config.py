@@ -194,3 +194,9 @@ def test_a_shorter_retention_prunes_more_of_the_event_log(runtime_config, alice,
     runtime_config(event_log_retention_days=2)
     assert prune_event_log() > 0
     assert not Event.objects.exists()
+
+
+def test_an_operator_may_allow_messages_longer_than_the_default(runtime_config, alice):
+    room = create_room(alice)
+    runtime_config(max_message_length=6000)
+    assert post_message(alice, room, "x" * 5000).status_code == 201

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from lair.config import MAX_MESSAGE_LENGTH_CAP
-
 pytestmark = pytest.mark.django_db
 
 LISTS = [
@@ -99,7 +97,7 @@ def test_message_content_documents_its_character_rule(schema):
     body = resolve(schema, {"$ref": "#/components/schemas/MessagePostRequest"})
     content = body["properties"]["content"]
 
-    # The bound operators may raise max_message_length to; the value in force is runtime config.
-    assert content["maxLength"] == MAX_MESSAGE_LENGTH_CAP
+    # The default a client can count on; operators change it at runtime (max_message_length).
+    assert content["maxLength"] == 4000
     assert "pattern" in content
     assert "Control characters" in content["description"]
