@@ -18,6 +18,7 @@ from django.conf import settings
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
+from lair import metrics
 from lair.client_ip import client_ip
 from lair.errors import RateLimited
 
@@ -38,6 +39,7 @@ def _hit(request, scope: str, value: str) -> None:
         increment=True,
     )
     if usage and usage["should_limit"]:
+        metrics.rate_limited(scope)
         raise RateLimited(retry_after=max(1, usage["time_left"]))
 
 
