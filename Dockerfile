@@ -12,13 +12,16 @@ RUN groupadd --system lair && useradd --system --gid lair --home-dir /app --shel
 
 COPY pyproject.toml README.md ./
 COPY lair ./lair
+COPY realtime ./realtime
 COPY accounts ./accounts
 COPY sessions_app ./sessions_app
 COPY rooms ./rooms
 COPY messaging ./messaging
+COPY operators ./operators
 RUN pip install ".[postgres,redis]"
 
 COPY manage.py docker-entrypoint.sh ./
+COPY deploy ./deploy
 COPY templates ./templates
 COPY static ./static
 
@@ -47,4 +50,4 @@ ENTRYPOINT ["./docker-entrypoint.sh"]
 # Several worker processes need REDIS_URL (shared channel layer and cache).
 # lair.workers.UvicornWorker: uvicorn without permessage-deflate and without proxy
 # headers (lair/workers.py); the client address is Django's (TRUSTED_PROXY_COUNT).
-CMD ["sh", "-c", "exec gunicorn lair.asgi:application -k lair.workers.UvicornWorker -w ${WEB_CONCURRENCY} -b 0.0.0.0:${PORT} --access-logfile - --graceful-timeout 20"]
+CMD ["sh", "-c", "exec gunicorn -c deploy/gunicorn.conf.py lair.asgi:application -k lair.workers.UvicornWorker -w ${WEB_CONCURRENCY} -b 0.0.0.0:${PORT} --access-logfile - --graceful-timeout 20"]

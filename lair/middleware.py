@@ -1,10 +1,50 @@
-"""HTTP plumbing that must run before any view: size limits and security headers."""
+"""HTTP plumbing that must run before any view: size limits, security headers, metrics."""
 
 from __future__ import annotations
 
-from django.conf import settings
+from time import perf_counter
 
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+
+from lair import metrics
 from lair.errors import PayloadTooLarge, json_error
+
+
+class MetricsMiddleware:
+    """Count every answer by method, route and status, and time it (lair/metrics.py).
+
+    First in MIDDLEWARE, so that it also sees answers the other middleware
+    give before routing (413, 400). The route is the URL pattern that matched
+    (``api/v1/rooms/<id:room_id>/messages``), never the path: one series per
+    endpoint, whatever ids clients send. Requests no pattern matched count
+    under ``unmatched``, static files under ``static``. The metrics endpoint
+    counts as any other route: one series, at the scrape interval.
+
+    With METRICS_ENABLED off, neither this nor the query timer is installed.
+    """
+
+    def __init__(self, get_response):
+        if not settings.METRICS_ENABLED:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        self.static_url = settings.STATIC_URL
+        metrics.install_query_timer()
+        metrics.start_process_figures()
+
+    def __call__(self, request):
+        started = perf_counter()
+        response = self.get_response(request)
+        elapsed = perf_counter() - started
+        match = request.resolver_match
+        if match is not None:
+            route = metrics.route_label(match.route)
+        elif request.path.startswith(self.static_url):
+            route = metrics.STATIC_ROUTE
+        else:
+            route = metrics.UNMATCHED_ROUTE
+        metrics.http_request(request.method, route, response.status_code, elapsed)
+        return response
 
 
 class RequestSizeLimitMiddleware:

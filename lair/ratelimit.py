@@ -22,7 +22,7 @@ from django.conf import settings
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
-from lair import config
+from lair import config, metrics
 from lair.client_ip import client_ip
 from lair.errors import RateLimited
 
@@ -64,6 +64,7 @@ def _hit(request, scope: str, value: str) -> None:
         increment=True,
     )
     if usage and usage["should_limit"]:
+        metrics.rate_limited(scope)
         raise RateLimited(retry_after=max(1, usage["time_left"]))
 
 

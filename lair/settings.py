@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it counts and times every answer, those of the middleware below too.
+    "lair.middleware.MetricsMiddleware",
     "lair.middleware.RequestSizeLimitMiddleware",
     "lair.middleware.RejectNulCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -621,6 +623,19 @@ except ValueError:
     GC_THRESHOLDS = ()
 if len(GC_THRESHOLDS) != 3 or min(GC_THRESHOLDS) < 1:
     raise ImproperlyConfigured("GC_THRESHOLDS is three positive integers, e.g. 10000,50,50.")
+
+# --- Metrics (lair/metrics.py, GET /api/v1/admin/metrics) ---------------------
+
+# Off: no request metrics and no query timer (the benchmark's baseline,
+# benchmarks/metrics_overhead.py). The other counters cost nothing measurable.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+# A Bearer token for scrapers (Prometheus), besides a site admin's sign-in;
+# empty: scrapers need an admin's token. Several processes share their
+# metrics through PROMETHEUS_MULTIPROC_DIR, read by prometheus-client itself
+# (deploy/gunicorn.conf.py sets it).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 24 characters (or empty).")
 
 # --- Logging ----------------------------------------------------------------
 

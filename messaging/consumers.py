@@ -31,7 +31,7 @@ from django.conf import settings
 
 from accounts.models import User
 from accounts.selectors import shows_presence_of
-from lair import jsonparse
+from lair import jsonparse, metrics
 from lair.client_ip import client_ip_of_scope
 from lair.errors import TokenInvalid
 from messaging import frames, selectors, services
@@ -128,6 +128,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # hottest line of the server (1,000 sockets: 1,000 calls per event).
         self.deliver = self.writer.deliver
         await self.accept()
+        metrics.WS_CONNECTIONS.inc()
         if not await self.count_address():
             return
         # A browser (its Origin checked) signed in by cookie: the device session
@@ -179,6 +180,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def disconnect(self, code):
+        metrics.WS_CONNECTIONS.dec()
         self.closing = True
         self.writer.stop()
         if self.auth_timer is not None:

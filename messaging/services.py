@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import shows_presence_of
 from accounts.services import record_last_seen
-from lair import audit, config, ratelimit, text
+from lair import audit, config, metrics, ratelimit, text
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from messaging import frames, selectors
 from messaging.models import Mention, Message, Reaction
@@ -209,6 +209,7 @@ def post_message(
         if existing is None:
             raise
         return PostedMessage(selectors.message_dict(existing, actor.pk), created=False)
+    metrics.MESSAGES_POSTED.inc()
     return PostedMessage(payload, created=True)
 
 

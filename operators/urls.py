@@ -2,6 +2,7 @@
 
 from lair.urlpaths import SlashOptionalRouter, slash_optional
 from operators import config_views, views
+from operators.metrics import MetricsView
 
 router = SlashOptionalRouter()
 router.register("stats", views.StatsViewSet, basename="admin-stats")
@@ -13,4 +14,5 @@ router.register("audit-log", views.AuditLogViewSet, basename="admin-audit-log")
 urlpatterns = [
     *router.urls,
     *slash_optional("config", config_views.ConfigView.as_view(), name="admin-config"),
+    *slash_optional("metrics", MetricsView.as_view(), name="admin-metrics"),
 ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from lair import metrics
+
 OK, OVER, DROPPED = "ok", "over", "dropped"
 
 
@@ -32,4 +34,5 @@ class FrameRate:
         self.count += 1
         if self.count <= cap:
             return OK
+        metrics.rate_limited("ws_frames")
         return OVER if self.count == cap + 1 else DROPPED

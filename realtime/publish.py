@@ -21,6 +21,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from lair import metrics
+
 logger = logging.getLogger(__name__)
 
 EVENTS_GROUP = "lair.events"
@@ -55,6 +57,7 @@ def publish_now(message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    metrics.event_published(message)
     loop = _server_loop
     try:
         if loop is not None and loop.is_running() and not _running_on(loop):
@@ -70,6 +73,7 @@ async def apublish(message: dict) -> None:
     """Send ``message`` to every server process from async code (the consumer)."""
     layer = get_channel_layer()
     if layer is not None:
+        metrics.event_published(message)
         await layer.group_send(EVENTS_GROUP, message)
 
 

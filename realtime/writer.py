@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 
 from django.conf import settings
 
+from lair import metrics
 from realtime import log
 
 logger = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ class SocketWriter:
             return
         if self.stopped:
             return
+        metrics.WS_FRAMES_SENT.inc()
         try:
             write = self.send(message)
             # Run the write up to its end, or up to where it has to wait.

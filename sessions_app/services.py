@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import User
-from lair import audit, ratelimit, text
+from lair import audit, metrics, ratelimit, text
 from lair.client_ip import client_ip
 from lair.errors import (
     AuthenticationFailed,
@@ -181,6 +181,7 @@ def record_login_failure(
     is not recorded: people type their password into it by mistake.
     """
     action = "login.locked_out" if locked_out_by else "login.failed"
+    metrics.login_attempt("locked_out" if locked_out_by else "failure")
     details = {"via": via, **({"scope": locked_out_by} if locked_out_by else {})}
     audit.record(
         action, target=("user", user_id) if user_id is not None else None, ip=ip, **details
@@ -240,6 +241,7 @@ def check_credentials(*, request, identifier: str, password: str, via: str = "ap
     if user is None:
         record_login_failure(user_id=user_id, ip=ip, via=via)
         raise AuthenticationFailed(INVALID_LOGIN)
+    metrics.login_attempt("success")
     return user
 
 
