@@ -1,6 +1,6 @@
 """The durable event log: append, replay, redact and prune the room events sockets receive.
 
-Durable room events (message.*, reaction.*, read, room.updated, member.*)
+Durable room events (message.*, reaction.*, read, room.updated, room.deleted, member.*)
 are appended to the event log (realtime.Event) inside the transaction of
 the change, then published once it commits to the one group every server process
 follows (realtime/publish.py), whose fan-out writes it to the room's sockets. The frame is
@@ -57,6 +57,7 @@ DURABLE_TYPES = frozenset(
         "reaction.removed",
         "read",
         "room.updated",
+        "room.deleted",
         "member.joined",
         "member.left",
     }
@@ -275,9 +276,7 @@ def logged_messages(after: int, upto: int | None, *, limit: int) -> list[dict]:
     rows = rows[:limit]
     messages, previous = [], after
     for event_id, room_id, type, target_user_id, payload in rows:
-        room_gone = type == "room.updated" and bool(
-            orjson.loads(payload).get("room", {}).get("deleted")
-        )
+        room_gone = type == "room.deleted"
         messages.append(
             room_event_message(
                 event_id, previous, room_id, type, target_user_id, payload, room_gone=room_gone

@@ -218,7 +218,7 @@ def delete_room(*, actor: User, room_id: int, ip: str | None = None) -> None:
         name=payload.get("name"),
         type=payload.get("type"),
     )
-    log.record("room.updated", room_id, room=payload, room_gone=True)
+    log.record("room.deleted", room_id, room=payload, room_gone=True)
 
 
 def direct_key(a: int, b: int) -> str:

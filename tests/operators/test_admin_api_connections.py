@@ -9,9 +9,15 @@ from __future__ import annotations
 import pytest
 
 from realtime import presence
-from tests.realtime.conftest import connect_as, server_loop, sockets  # noqa: F401
+from tests.helpers import API, client_for
+from tests.realtime import conftest as socket_fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The socket fixtures of tests/realtime, for these tests too.
+connect_as = socket_fixtures.connect_as
+server_loop = socket_fixtures.server_loop
+sockets = socket_fixtures.sockets
 
 
 def totals():
@@ -19,7 +25,7 @@ def totals():
     return found.users, found.sockets
 
 
-def _settled(server_loop):  # noqa: F811
+def _settled(server_loop):
     """Wait for the fan-out's last write of its totals (a closing socket asks for one)."""
     from realtime.fanout import local_fanout
 
@@ -35,20 +41,20 @@ def test_nobody_connected_counts_zero_users_and_zero_sockets(db):
     assert totals() == (0, 0)
 
 
-def test_two_signed_in_sockets_count_as_two_users_and_two_sockets(connect_as, alice, bob):  # noqa: F811
+def test_two_signed_in_sockets_count_as_two_users_and_two_sockets(connect_as, alice, bob):
     connect_as(alice)
     connect_as(bob)
     assert totals() == (2, 2)
 
 
-def test_a_second_socket_of_the_same_user_adds_a_socket_not_a_user(connect_as, alice, bob):  # noqa: F811
+def test_a_second_socket_of_the_same_user_adds_a_socket_not_a_user(connect_as, alice, bob):
     connect_as(alice)
     connect_as(alice)
     connect_as(bob)
     assert totals() == (2, 3)
 
 
-def test_a_closed_socket_is_no_longer_counted(connect_as, server_loop, alice, bob):  # noqa: F811
+def test_a_closed_socket_is_no_longer_counted(connect_as, server_loop, alice, bob):
     first, _ = connect_as(alice)
     connect_as(bob)
     first.disconnect()
@@ -56,7 +62,7 @@ def test_a_closed_socket_is_no_longer_counted(connect_as, server_loop, alice, bo
     assert totals() == (1, 1)
 
 
-def test_a_socket_that_never_signed_in_is_not_a_connection(sockets, connect_as, alice):  # noqa: F811
+def test_a_socket_that_never_signed_in_is_not_a_connection(sockets, connect_as, alice):
     assert sockets().connect()
     connect_as(alice)
     assert totals() == (1, 1)
@@ -95,3 +101,12 @@ def test_processes_past_the_first_page_of_slots_are_counted(db):
     for n in range(presence.SLOTS_PAGE + 3):
         presence.publish_totals(f"process {n}", None, [n], 1, fresh=False)
     assert totals() == (presence.SLOTS_PAGE + 3, presence.SLOTS_PAGE + 3)
+
+
+def test_the_stats_show_who_is_connected_over_real_sockets(connect_as, alice, bob, site_admin):
+    connect_as(alice)
+    connect_as(alice)
+    connect_as(bob)
+    stats = client_for(site_admin).get(f"{API}/admin/stats").json()
+    assert stats["users"]["online"] == 2
+    assert stats["websocket"] == {"connections": 3}

@@ -217,7 +217,7 @@ def test_a_deleted_room_says_so_and_stops(connect_as, alice, bob, room):
     socket, _ = connect_as(bob)
     client_for(alice).delete(f"/api/v1/rooms/{room['id']}")
     frame = socket.receive()
-    assert frame["type"] == "room.updated"
+    assert (frame["type"], frame["room_id"]) == ("room.deleted", room["id"])
     assert frame["room"]["deleted"] is True
 
 
