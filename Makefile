@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install migrate serve bench clean
+.PHONY: run demo worker test lint format install migrate serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,24 @@ install: $(STAMP)
 # of any local client; Django alone decides it (TRUSTED_PROXY_COUNT, lair/client_ip.py).
 # --ws-max-size: the server refuses frames over WS_MAX_FRAME_BYTES (close 1009)
 # before buffering them; uvicorn's own default is 16 MiB.
+SERVE = DEBUG=$${DEBUG:-true} $(BIN)/uvicorn lair.asgi:application --host $(HOST) --port $(PORT) \
+	--lifespan off --ws-per-message-deflate false --no-proxy-headers \
+	--ws-max-size $${WS_MAX_FRAME_BYTES:-16384}
+MIGRATE = DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+
 run: $(STAMP)
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/uvicorn lair.asgi:application --host $(HOST) --port $(PORT) \
-		--lifespan off --ws-per-message-deflate false --no-proxy-headers \
-		--ws-max-size $${WS_MAX_FRAME_BYTES:-16384}
+	$(MIGRATE)
+	$(SERVE)
+
+# The same server on demo data (manage.py seed_demo: idempotent, prints the sign-ins).
+demo: $(STAMP)
+	$(MIGRATE)
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	$(SERVE)
+
+# The background worker beside `make run` (expired sessions, event log, presence).
+worker: $(STAMP)
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py run_worker
 
 # Two workers (pytest-xdist): each has its own test database and its own
 # cache keys and channel names on a shared Redis (lair/test_settings.py).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -22,9 +22,16 @@ def site_stats() -> dict:
     for who is connected (no loop over rooms or users)."""
     now = timezone.now()
     day_ago = now - timedelta(hours=24)
+    # Active: signed in, or used a device session (touched at most every
+    # SESSION_TOUCH_INTERVAL), or left their last socket, in the last 24 hours.
+    # API sign-ins never write last_login: the sessions say who was here.
+    used_a_session = Exists(
+        DeviceSession.objects.filter(user_id=OuterRef("pk"), last_seen_at__gte=day_ago)
+    )
+    active = Q(last_login__gte=day_ago) | Q(last_seen__gte=day_ago) | Q(used_a_session)
     users = User.objects.aggregate(
         total=Count("pk", filter=Q(is_active=True)),
-        active_24h=Count("pk", filter=Q(is_active=True, last_login__gte=day_ago)),
+        active_24h=Count("pk", filter=Q(is_active=True) & active),
         suspended=Count("pk", filter=Q(is_suspended=True, is_active=True)),
     )
     rooms = Room.objects.aggregate(

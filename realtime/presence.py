@@ -359,3 +359,35 @@ def connection_totals() -> ConnectionTotals:
         if not found:
             return ConnectionTotals(users=len(users), sockets=sockets)
         start += SLOTS_PAGE
+
+
+# Stale presence (the background worker, operators/housekeeping.py). A server
+# process that dies takes its grace-period tasks with it: its users' counts
+# and slot expire, but their status still says online, their last-seen time
+# is never stored and their rooms are never told they left.
+
+
+def connected_user_ids() -> set[int]:
+    """The ids of the users with a socket in some live server process (their slots)."""
+    users: set[int] = set()
+    start = 0
+    while True:
+        found = _cache().get_many([_slot_key(slot) for slot in range(start, start + SLOTS_PAGE)])
+        for value in found.values():
+            users.update(value["users"])
+        if not found:
+            return users
+        start += SLOTS_PAGE
+
+
+def shown_connected_without_sockets(user_ids) -> list[int]:
+    """Those of ``user_ids`` whose status says online or away while no socket of theirs is
+    counted in any process: two cache round trips."""
+    user_ids = list(user_ids)
+    counts = _cache().get_many([_sockets_key(uid) for uid in user_ids])
+    statuses = _cache().get_many([_status_key(uid) for uid in user_ids])
+    return [
+        uid
+        for uid in user_ids
+        if not counts.get(_sockets_key(uid)) and statuses.get(_status_key(uid)) in (ONLINE, AWAY)
+    ]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,6 +19,7 @@ from lair import audit, ratelimit, text
 from lair.client_ip import client_ip
 from lair.errors import (
     AuthenticationFailed,
+    Conflict,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -476,6 +478,62 @@ def change_site_role(*, actor: User | None, user: User, role, ip: str | None = N
     return user
 
 
+def _site_admin_refusal(exc: DjangoValidationError, *, field: str | None = None) -> ValidationError:
+    details = {field: list(exc.messages)} if field else exc.message_dict
+    first = next(iter(details.values()))[0]
+    return ValidationError(first, details=details)
+
+
+@transaction.atomic
+def create_site_admin(
+    *, username: str, email: str, password: str, update: bool = False
+) -> tuple[User, bool]:
+    """Make the site admin an operator names at a shell (role admin, staff, superuser).
+
+    Returns ``(user, created)``. Registration may be closed: this is not a
+    sign-up. The username and email follow the model's rules (pattern,
+    case-insensitive uniqueness) and the password Django's validators. A taken
+    username is a Conflict unless ``update``: then that account becomes a site
+    admin with this password (``user.role_changed`` when the role changes)
+    and its sessions end (``password.changed``), as after any password change.
+    A deactivated account stays deactivated: that is for good. A new admin is
+    recorded as ``user.created``.
+    """
+    username = (username or "").strip()
+    email = User.objects.normalize_email((email or "").strip())
+    existing = User.objects.by_username(username).first() if username else None
+    if existing is not None and not update:
+        raise Conflict(
+            f"A user named {existing.username} exists already.",
+            details={"username": ["That username is taken."]},
+        )
+    if existing is not None and not existing.is_active:
+        raise Conflict(f"{existing.username} is deactivated; a deactivated account stays so.")
+    user = existing or User(username=username, email=email)
+    if existing is None:
+        try:
+            user.full_clean(exclude=["password"])
+        except DjangoValidationError as exc:
+            raise _site_admin_refusal(exc) from exc
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise _site_admin_refusal(exc, field="password") from exc
+    user.set_password(password)
+    user.is_staff = user.is_superuser = True
+    if existing is None:
+        user.role = User.Role.ADMIN
+        user.save()
+        account_services.update_settings(user=user)
+        audit.record("user.created", target=user, via="command", role=User.Role.ADMIN)
+        return user, True
+    user.save(update_fields=["password", "is_staff", "is_superuser"])
+    change_site_role(actor=None, user=user, role=User.Role.ADMIN)
+    revoked = _revoke_all_of(user, reason=DeviceSession.RevokeReason.PASSWORD_CHANGED)
+    audit.record("password.changed", target=user, via="command", sessions_revoked=revoked)
+    return user, False
+
+
 DEACTIVATED_DISPLAY_NAME = "Deactivated user"
 
 
@@ -610,11 +668,46 @@ def touch_session(*, session: DeviceSession, ip: str | None = None) -> None:
         setattr(session, name, value)
 
 
-def delete_ended_sessions(*, revoked_older_than_days: int = 30) -> int:
-    """Delete expired sessions and sessions revoked more than N days ago."""
+def _ended_sessions(revoked_older_than_days: int):
     now = timezone.now()
     cutoff = now - timedelta(days=revoked_older_than_days)
-    deleted, _ = DeviceSession.objects.filter(
-        Q(expires_at__lte=now) | Q(revoked_at__lte=cutoff)
-    ).delete()
-    return deleted
+    return DeviceSession.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__lte=cutoff))
+
+
+@dataclass(frozen=True)
+class EndedSessions:
+    """What a clean-up of device sessions removed (or would remove)."""
+
+    deleted: int
+    expired_open: int
+
+
+def count_ended_sessions(*, revoked_older_than_days: int = 30) -> EndedSessions:
+    """What :func:`delete_ended_sessions` would remove now, without removing it."""
+    ended = _ended_sessions(revoked_older_than_days)
+    return EndedSessions(
+        deleted=ended.count(), expired_open=ended.filter(revoked_at__isnull=True).count()
+    )
+
+
+def delete_ended_sessions(*, revoked_older_than_days: int = 30) -> int:
+    """Delete expired sessions and sessions revoked more than N days ago; returns how many.
+
+    A session that expired while never revoked may still hold open sockets
+    (a socket is checked when it signs in, not at every frame): they close
+    (4003) once the rows are gone, so an expired sign-in stops receiving
+    events. Deleting by condition makes a second run, or a run of another
+    worker at the same time, a no-op rather than an error.
+    """
+    return delete_ended_sessions_counted(revoked_older_than_days=revoked_older_than_days).deleted
+
+
+@transaction.atomic
+def delete_ended_sessions_counted(*, revoked_older_than_days: int = 30) -> EndedSessions:
+    """:func:`delete_ended_sessions`, also saying how many were expired but still open."""
+    ended = _ended_sessions(revoked_older_than_days)
+    expired_open = list(ended.filter(revoked_at__isnull=True).values_list("pk", "user_id"))
+    deleted = ended.delete()[1].get(DeviceSession._meta.label, 0)
+    for session_id, user_id in expired_open:
+        close_user_sockets(user_id, session_id=session_id, reason="session expired")
+    return EndedSessions(deleted=deleted, expired_open=len(expired_open))

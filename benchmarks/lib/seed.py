@@ -86,7 +86,55 @@ MESSAGES = Table(
         "parent_id": None,
     },
 )
+# The chat tables: what every benchmark seeds, and what a Seeder checks by default (an
+# older commit measured by compare_commits.py may lack the operator tables below).
 TABLES = (USERS, USER_SETTINGS, ROOMS, MEMBERSHIPS, MESSAGES)
+
+# The operator side at scale (benchmarks/operators_scale.py): rooms of every type, device
+# sessions, the audit log and the event log, every column given per row.
+ANY_ROOMS = Table(
+    "rooms_room",
+    (
+        "name",
+        "description",
+        "topic",
+        "type",
+        "created_at",
+        "updated_at",
+        "archived_at",
+        "direct_key",
+        "created_by_id",
+    ),
+    {},
+)
+DEVICE_SESSIONS = Table(
+    "sessions_app_devicesession",
+    (
+        "user_id",
+        "device_name",
+        "ip",
+        "user_agent",
+        "created_at",
+        "last_seen_at",
+        "expires_at",
+        "revoked_at",
+        "revoke_reason",
+        "refresh_jti",
+    ),
+    {},
+)
+AUDIT_ENTRIES = Table(
+    "lair_auditentry",
+    ("at", "actor_id", "action", "target_type", "target_id", "ip", "details"),
+    {},
+)
+EVENTS = Table(
+    "messaging_event",
+    ("room_id", "target_user_id", "type", "message_id", "payload", "created_at"),
+    {},
+)
+OPERATOR_TABLES = (ANY_ROOMS, DEVICE_SESSIONS, AUDIT_ENTRIES, EVENTS)
+ALL_TABLES = (*TABLES, *OPERATOR_TABLES)
 
 
 def table_columns(conn, vendor: str, table: str) -> set[str]:
@@ -103,10 +151,10 @@ def table_columns(conn, vendor: str, table: str) -> set[str]:
     return {name for name, generated in rows if name != "id" and generated == "NEVER"}
 
 
-def check_schema(conn, vendor: str) -> None:
-    """Exit, naming the columns, if a seeded table's columns differ from TABLES."""
+def check_schema(conn, vendor: str, tables: Iterable[Table] = ALL_TABLES) -> None:
+    """Exit, naming the columns, if a seeded table's columns differ from ``tables``' lists."""
     problems = []
-    for table in TABLES:
+    for table in tables:
         actual = table_columns(conn, vendor, table.name)
         if not actual:
             problems.append(f"{table.name}: table missing (run manage.py migrate first)")
@@ -150,15 +198,16 @@ def _copy_field(value) -> str:
 class Seeder:
     """One connection to the database under test, its schema checked on opening."""
 
-    def __init__(self, db: Database, conn=None):
-        """``conn``: an open DB-API connection to use (and leave open) instead of a new one."""
+    def __init__(self, db: Database, conn=None, tables: Iterable[Table] = TABLES):
+        """``conn``: an open DB-API connection to use (and leave open) instead of a new one;
+        ``tables``: the tables this seeding writes, checked against the schema."""
         self.db = db
         self.vendor = db.vendor
         self.ph = db.placeholder
         self.owns_connection = conn is None
         self.conn = connect(db, autocommit=True) if conn is None else conn
         try:
-            check_schema(self.conn, self.vendor)
+            check_schema(self.conn, self.vendor, tables)
         except BaseException:
             self.close()
             raise
@@ -293,3 +342,51 @@ class Seeder:
     def add_messages(self, room_id: int, rows: Iterable[tuple[str, datetime, int]]) -> None:
         """Top-level messages from (content, created_at, author id) rows, in bulk."""
         self.copy(MESSAGES, ((text, at, author, room_id) for text, at, author in rows))
+
+    # -- the operator side at scale
+
+    def add_any_rooms(self, rows: Iterable[tuple]) -> None:
+        """Rooms of any type from rows in ``ANY_ROOMS.varied`` order."""
+        self.insert(ANY_ROOMS, rows)
+
+    def add_messages_in_rooms(self, rows: Iterable[tuple[str, datetime, int, int]]) -> None:
+        """Top-level messages from (content, created_at, author id, room id) rows, in bulk:
+        one stream over many rooms, so that ids increase with created_at across them."""
+        self.copy(MESSAGES, rows)
+
+    def add_device_sessions(self, rows: Iterable[tuple]) -> None:
+        """Device sessions from rows in ``DEVICE_SESSIONS.varied`` order."""
+        self.copy(DEVICE_SESSIONS, rows)
+
+    def add_audit_entries(self, rows: Iterable[tuple]) -> None:
+        """Audit entries from rows in ``AUDIT_ENTRIES.varied`` order (details as JSON text)."""
+        self.copy(AUDIT_ENTRIES, rows)
+
+    def add_events(self, rows: Iterable[tuple]) -> None:
+        """Event-log rows in ``EVENTS.varied`` order (payload as JSON text)."""
+        self.copy(EVENTS, rows)
+
+    def make_site_admin(self, user_id: int) -> None:
+        """Give a seeded user every operator right: the admin site role, and Django's staff
+        and superuser flags that the Django admin itself asks for."""
+        ph = self.ph
+        self.execute(
+            f"UPDATE accounts_user SET role = {ph}, is_staff = {ph}, is_superuser = {ph} "
+            f"WHERE id = {ph}",
+            ["admin", True, True, user_id],
+        )
+
+    def set_user_states(self, rows: Iterable[tuple]) -> None:
+        """Give seeded users a history: (id, date_joined, last_seen, role, is_suspended,
+        is_active) rows; ``add_users`` makes them all active users who joined now."""
+        ph = self.ph
+        sql = (
+            f"UPDATE accounts_user SET date_joined = {ph}, last_seen = {ph}, role = {ph}, "
+            f"is_suspended = {ph}, is_active = {ph} WHERE id = {ph}"
+        )
+        params = [tuple(self._param(v) for v in (*rest, user_id)) for user_id, *rest in rows]
+        if self.vendor == "sqlite":
+            self.conn.executemany(sql, params)
+        else:
+            with self.conn.cursor() as cur:
+                cur.executemany(sql, params)

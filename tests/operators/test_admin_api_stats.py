@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import User
 from rooms.models import Room
 from tests.factories import (
+    PASSWORD,
     DeviceSessionFactory,
     MessageFactory,
     RoomFactory,
@@ -37,9 +39,10 @@ def test_stats_count_users_rooms_messages_and_sessions(site_admin, alice, bob):
     MessageFactory(room=general, author=bob)
     MessageFactory(room=general, author=bob, created_at=timezone.now() - timedelta(days=2))
     DeviceSessionFactory(user=alice)
-    DeviceSessionFactory(user=bob)
-    DeviceSessionFactory(user=bob, revoked_at=timezone.now())
-    DeviceSessionFactory(user=bob, expires_at=timezone.now() - timedelta(minutes=1))
+    long_ago = timezone.now() - timedelta(days=3)
+    DeviceSessionFactory(user=bob, last_seen_at=long_ago)
+    DeviceSessionFactory(user=bob, last_seen_at=long_ago, revoked_at=long_ago)
+    DeviceSessionFactory(user=bob, last_seen_at=long_ago, expires_at=long_ago)
 
     response = client_for(site_admin).get(STATS)
 
@@ -51,6 +54,21 @@ def test_stats_count_users_rooms_messages_and_sessions(site_admin, alice, bob):
         "sessions": {"active": 2},
         "websocket": {"connections": 0},
     }
+
+
+def test_a_user_who_signed_in_over_the_api_or_went_offline_today_is_active(
+    site_admin, alice, bob, carol
+):
+    response = APIClient().post(
+        f"{API}/auth/login", {"username": alice.username, "password": PASSWORD}, format="json"
+    )
+    User.objects.filter(pk=bob.pk).update(last_seen=timezone.now() - timedelta(hours=2))
+    User.objects.filter(pk=carol.pk).update(last_seen=timezone.now() - timedelta(days=2))
+
+    users = client_for(site_admin).get(STATS).json()["users"]
+
+    assert response.status_code == 200, response.content
+    assert users["active_24h"] == 2  # alice (signed in), bob (seen 2 h ago); not carol
 
 
 def _fill(rooms: int) -> None:
