@@ -4,6 +4,7 @@ from django.contrib.auth.forms import UserChangeForm
 
 from accounts import services
 from accounts.models import User, UserSettings
+from lair.admin_access import RoleAccess
 from lair.errors import ValidationError
 
 
@@ -21,20 +22,41 @@ class ProfileCheckedUserChangeForm(UserChangeForm):
         return cleaned
 
 
-class UserSettingsInline(admin.StackedInline):
+class UserSettingsInline(RoleAccess, admin.StackedInline):
     model = UserSettings
     can_delete = False
+    moderators_may_view = True
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RoleAccess, DjangoUserAdmin):
     form = ProfileCheckedUserChangeForm
-    list_display = ("username", "email", "display_name", "role", "is_suspended", "date_joined")
-    list_filter = ("role", "is_suspended", "is_staff", "is_active")
+    moderators_may_view = True
+    list_display = (
+        "username",
+        "email",
+        "display_name",
+        "role",
+        "is_suspended",
+        "is_active",
+        "date_joined",
+        "last_seen",
+    )
+    list_filter = ("role", "is_suspended", "is_active", "is_superuser")
     search_fields = ("username", "email", "display_name")
+    date_hierarchy = "date_joined"
+    ordering = ("username",)
     inlines = [UserSettingsInline]
+    # The site role decides what a user may do: Django's staff flag, groups and
+    # permission tables are not used, so they are not offered. Superuser status
+    # makes a site admin and is set by createsuperuser only.
+    filter_horizontal = ()
+    # is_active too: deactivation is for good and goes through its action (the service).
+    readonly_fields = ("is_active", "is_superuser", "last_login", "date_joined", "last_seen")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Account", {"fields": ("is_active", "is_superuser", "last_login", "date_joined")}),
         (
             "Lair Chat",
             {

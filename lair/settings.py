@@ -49,7 +49,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 INSTALLED_APPS = [
     # daphne first so that `runserver` serves ASGI (HTTP and WebSocket).
     "daphne",
-    "django.contrib.admin",
+    # The admin with the operator console as its site (operators/admin.py).
+    "operators.apps.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

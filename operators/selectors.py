@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -181,3 +181,37 @@ def audit_entries(
     if until is not None:
         entries = entries.filter(at__lte=until)
     return entries.order_by("-at", "-pk")
+
+
+def daily_activity(*, days: int = 30) -> list[dict]:
+    """Messages posted and distinct authors, per UTC day, for the last ``days`` days.
+
+    One GROUP BY query whatever the volume; days without a message are zeros.
+    "Active users" of a day are the users who posted that day: the one
+    activity the database keeps per day (sign-ins keep only the last one).
+    Returns ``[{"day": date, "messages": n, "active_users": n}]``, oldest first,
+    ending today.
+    """
+    today = timezone.now().astimezone(UTC).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    rows = (
+        Message.objects.filter(created_at__gte=start)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .annotate(messages=Count("pk"), active_users=Count("author", distinct=True))
+        .order_by("day")
+    )
+    by_day = {row["day"]: row for row in rows}
+    series = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = by_day.get(day, {})
+        series.append(
+            {
+                "day": day,
+                "messages": row.get("messages", 0),
+                "active_users": row.get("active_users", 0),
+            }
+        )
+    return series

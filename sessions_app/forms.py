@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 
+from lair.admin_access import may_enter_console
 from lair.client_ip import client_ip
 from lair.errors import AuthenticationFailed, RateLimited
 from sessions_app import services
@@ -21,6 +22,11 @@ class AdminLoginForm(AdminAuthenticationForm):
         **AdminAuthenticationForm.error_messages,
         "rate_limited": "Too many sign-in attempts. Try again in %(seconds)s seconds.",
     }
+
+    def confirm_login_allowed(self, user):
+        # The site role opens the console (lair.admin_access), not is_staff.
+        if not (user.is_active and may_enter_console(user)):
+            raise self.get_invalid_login_error()
 
     def clean(self):
         username = self.cleaned_data.get("username")
@@ -39,7 +45,7 @@ class AdminLoginForm(AdminAuthenticationForm):
             except AuthenticationFailed as exc:
                 raise self.get_invalid_login_error() from exc
             try:
-                # Staff only; anyone else gets the wrong password's answer.
+                # Site admins and moderators only; anyone else gets the wrong password's answer.
                 self.confirm_login_allowed(self.user_cache)
             except forms.ValidationError:
                 services.record_login_failure(
