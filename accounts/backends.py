@@ -21,6 +21,14 @@ class UsernameOrEmailBackend(ModelBackend):
             return user
         return None
 
+    def has_perm(self, user_obj, perm, obj=None) -> bool:
+        # The site role decides what an operator may do (lair/admin_access.py):
+        # a site admin holds every permission, as a superuser does, so pages of
+        # other apps that ask Django's permissions (the runtime config's) agree.
+        if user_obj.is_active and getattr(user_obj, "is_site_admin", False):
+            return True
+        return super().has_perm(user_obj, perm, obj)
+
     def user_can_authenticate(self, user) -> bool:
         # Checked after the password, so a suspended account answers exactly as
         # a wrong password does (no oracle for a guessed password). It also

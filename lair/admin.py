@@ -1,8 +1,14 @@
-"""The audit log in the Django admin: to read and search, never to change."""
+"""lair's pages of the Django admin: the audit log (to read and search, never to
+change) and the runtime config (constance's page, saved through lair.config)."""
 
+from constance.admin import Config, ConstanceAdmin
+from constance.forms import ConstanceForm
 from django.contrib import admin
 
+from lair import config
 from lair.admin_access import RoleAccess
+from lair.client_ip import client_ip
+from lair.errors import ValidationError
 from lair.models import AuditEntry
 
 
@@ -34,3 +40,51 @@ class AuditEntryAdmin(RoleAccess, admin.ModelAdmin):
     @admin.display(description="target", ordering="target_type")
     def target(self, entry: AuditEntry) -> str:
         return entry.target
+
+
+# --- Runtime config: constance's page, saving through lair.config ---------------
+
+
+class RuntimeConfigForm(ConstanceForm):
+    """constance's form, but the values are checked by lair.config's rules and saved by
+    its service: validated, audited (``config.changed``) and in effect at once."""
+
+    def __init__(self, initial, request=None, *args, **kwargs):
+        super().__init__(initial, request, *args, **kwargs)
+        self._request = request
+        self._changes: dict = {}
+
+    def clean(self):
+        cleaned = super().clean()
+        changes = {
+            name: cleaned[name]
+            for name in config.RULES
+            if name in cleaned and cleaned[name] != self.initial.get(name)
+        }
+        try:
+            self._changes = config.validate(changes)
+        except ValidationError as refused:
+            for name, problems in refused.details.items():
+                self.add_error(name if name in self.fields else None, problems)
+        return cleaned
+
+    def save(self) -> list[str]:
+        if not self._changes:
+            return []
+        config.change(actor=self._request.user, changes=self._changes, ip=client_ip(self._request))
+        return list(self._changes)
+
+
+admin.site.unregister([Config])
+
+
+@admin.register(Config)
+class RuntimeConfigAdmin(RoleAccess, ConstanceAdmin):
+    """Site admins only (API.md: the config is not for moderators)."""
+
+    change_list_form = RuntimeConfigForm
+
+    def _log_config_change(self, request, changed_fields) -> None:
+        # The audit log (config.changed, written by lair.config.change) is the
+        # record, with old and new values; no second one in Django's admin log.
+        return None
