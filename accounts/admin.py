@@ -1,11 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group
 
 from accounts import services
 from accounts.models import User, UserSettings
 from lair.admin_access import RoleAccess
 from lair.errors import ValidationError
+
+# Site roles decide who may do what (lair/admin_access.py); Django's groups and
+# permission tables play no part, so their page would be a door that opens nothing.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 
 class ProfileCheckedUserChangeForm(UserChangeForm):

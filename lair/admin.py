@@ -84,6 +84,13 @@ class RuntimeConfigAdmin(RoleAccess, ConstanceAdmin):
 
     change_list_form = RuntimeConfigForm
 
+    # One set of values: nothing to add or delete (RoleAccess would allow admins).
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
     def _log_config_change(self, request, changed_fields) -> None:
         # The audit log (config.changed, written by lair.config.change) is the
         # record, with old and new values; no second one in Django's admin log.

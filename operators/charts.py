@@ -60,7 +60,9 @@ def bar_chart(
     labels = [
         (f"{LEFT + index * slot + slot / 2:.1f}", day.strftime("%b %-d"))
         for index, (day, _) in enumerate(points)
-        if index % 7 == 0 or index == len(points) - 1
+        # Weekly from the newest day back: today is always named, and no two
+        # labels are closer than a week (the first and last would collide).
+        if (len(points) - 1 - index) % 7 == 0
     ]
     return format_html(
         '<svg class="lair-chart" viewBox="0 0 {w} {h}" width="100%" role="img" '

@@ -75,3 +75,13 @@ def test_others_cannot_see_or_change_the_config(role):
     assert browser.get(PAGE).status_code in (302, 403)
     browser.post(PAGE, {"max_message_length": 5})
     assert config.get("max_message_length") == 4000
+
+
+def test_the_console_index_offers_no_add_for_the_config_and_no_groups(site_admin):
+    apps = {
+        app["app_label"]: app for app in browser_of(site_admin).get("/admin/").context["app_list"]
+    }
+    [config_model] = apps["constance"]["models"]
+    assert config_model["add_url"] is None
+    # Site roles decide access; Django's groups would be a second, unused door.
+    assert "auth" not in apps
