@@ -130,7 +130,7 @@ CHANGELISTS = {
     "memberships": ("/admin/rooms/membership/", seed_memberships, 7),
     "invitations": ("/admin/rooms/invitation/", seed_invitations, 7),
     "bans": ("/admin/rooms/roomban/", seed_bans, 7),
-    "messages": ("/admin/messaging/message/", seed_messages, 6),
+    "messages": ("/admin/messaging/message/", seed_messages, 4),
     "reactions": ("/admin/messaging/reaction/", seed_reactions, 6),
     "mentions": ("/admin/messaging/mention/", seed_mentions, 4),
     "events": ("/admin/realtime/event/", seed_events, 7),
