@@ -60,6 +60,18 @@ def client_for(user) -> APIClient:
 
 as_user = client_for
 
+# The address a test browser signs in from (audit entries record it).
+BROWSER_IP = "198.51.100.9"
+
+
+def browser_of(user):
+    """A browser with a session cookie of ``user`` (the admin, cookie sockets): no login form."""
+    from django.test import Client
+
+    browser = Client(REMOTE_ADDR=BROWSER_IP)
+    browser.force_login(user)
+    return browser
+
 
 def assert_status(response, status: int) -> None:
     """``status``; an error status must also carry the envelope with its code."""

@@ -8,15 +8,10 @@ from django.test import Client
 from lair import config
 from lair.models import AuditEntry
 from tests.factories import UserFactory
+from tests.helpers import browser_of
 
 pytestmark = pytest.mark.django_db
 PAGE = "/admin/constance/config/"
-
-
-def browser_of(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 def submitted(browser: Client, **changes):

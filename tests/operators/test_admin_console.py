@@ -29,19 +29,9 @@ from tests.factories import (
     UserFactory,
     room_owned_by,
 )
+from tests.helpers import browser_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def moderator(db):
-    return UserFactory(username="mona", role=User.Role.MODERATOR)
-
-
-def browser_of(user) -> Client:
-    browser = Client(REMOTE_ADDR="198.51.100.9")
-    browser.force_login(user)
-    return browser
 
 
 # --- 50 rows of every model -------------------------------------------------------

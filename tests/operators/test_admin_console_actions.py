@@ -5,13 +5,11 @@ with 4003, members hear of an archived room and a deleted message)."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
-from accounts.models import User
 from lair.models import AuditEntry
 from messaging.models import Message
-from tests.factories import MessageFactory, UserFactory, room_owned_by
-from tests.helpers import join
+from tests.factories import MessageFactory, room_owned_by
+from tests.helpers import browser_of, join
 from tests.realtime import conftest as socket_fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,17 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 connect_as = socket_fixtures.connect_as
 server_loop = socket_fixtures.server_loop
 sockets = socket_fixtures.sockets
-
-
-@pytest.fixture
-def moderator(db):
-    return UserFactory(username="mona", role=User.Role.MODERATOR)
-
-
-def browser_of(user) -> Client:
-    browser = Client(REMOTE_ADDR="198.51.100.9")
-    browser.force_login(user)
-    return browser
 
 
 def run_action(user, url, action, *pks):

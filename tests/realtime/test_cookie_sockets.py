@@ -14,18 +14,13 @@ from django.test import Client
 from sessions_app import services
 from sessions_app.models import DeviceSession
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import browser_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://localhost")
 # The origin check compares the whole origin with the socket's own (its Host).
 HOST = (b"host", b"localhost")
-
-
-def browser_of(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 def cookie_socket(sockets, browser: Client):
