@@ -18,6 +18,7 @@ COPY sessions_app ./sessions_app
 COPY rooms ./rooms
 COPY messaging ./messaging
 COPY operators ./operators
+COPY web ./web
 RUN pip install ".[postgres,redis]"
 
 COPY manage.py docker-entrypoint.sh ./

@@ -151,3 +151,11 @@ def active_user(user_id: int, *, with_settings: bool = False) -> User:
     if user is None:
         raise NotFound("User not found.")
     return user
+
+
+def active_user_named(username: str) -> User:
+    """The active user with this username (any case), or NotFound."""
+    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    if user is None:
+        raise NotFound("User not found.")
+    return user

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "rooms",
     "messaging",
     "operators",
+    "web",
 ]
 
 MIDDLEWARE = [

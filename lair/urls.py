@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import TemplateView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
@@ -29,7 +28,6 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="index.html"), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # Anything else under /api/ is a 404 in the error envelope, also in DEBUG.
@@ -37,6 +35,8 @@ urlpatterns = [
     # Avatars. A proxy in front may serve MEDIA_ROOT itself; this keeps one
     # process self-sufficient.
     re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    # The browser pages last: their paths are the site's own (/, /login/, /rooms/…).
+    path("", include("web.urls")),
 ]
 
 handler400 = "lair.views.bad_request"

@@ -1,0 +1,27 @@
+"""Browser pages (API.md "Pages"): every path ends with a slash."""
+
+from django.urls import include, path
+
+from web.views import rooms
+
+app_name = "web"
+
+urlpatterns = [
+    path("", rooms.home, name="home"),
+    path("", include("web.account_urls")),
+    path("rooms/new/", rooms.new_room, name="room-new"),
+    path("rooms/browse/", rooms.browse_rooms, name="rooms-browse"),
+    path("rooms/<int:room_id>/", rooms.room, name="room"),
+    path("rooms/<int:room_id>/join/", rooms.join, name="room-join"),
+    path("rooms/<int:room_id>/leave/", rooms.leave, name="room-leave"),
+    path("rooms/<int:room_id>/threads/<int:message_id>/", rooms.thread, name="thread"),
+    path("messages/<int:message_id>/delete/", rooms.delete_message, name="message-delete"),
+    path("direct/<str:username>/", rooms.direct, name="direct"),
+    path("invitations/", rooms.invitations, name="invitations"),
+    path(
+        "invitations/<int:invitation_id>/<str:answer>/",
+        rooms.answer_invitation,
+        name="invitation-answer",
+    ),
+    path("search/", rooms.search, name="search"),
+]
