@@ -94,6 +94,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "lair.urls"
+# Browser sign-in (web/): where anonymous visitors of a page go, and where a sign-in lands.
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
 WSGI_APPLICATION = "lair.wsgi.application"
 ASGI_APPLICATION = "lair.asgi.application"
 

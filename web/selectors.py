@@ -5,7 +5,7 @@ from __future__ import annotations
 from accounts.models import User
 from accounts.selectors import public_profile_of, settings_of
 from messaging.selectors import room_list
-from realtime import presence
+from realtime import log, presence
 from rooms.models import Membership, Room
 from rooms.selectors import pending_invitations
 
@@ -34,6 +34,7 @@ def label_of(room: dict, peer: dict | None) -> str:
 
 def shell(user: User, *, current_room_id: int | None = None) -> dict:
     """The template context of the app shell: room list, badges, invitations, theme."""
+    event_id = log.latest_event_id()
     rooms, _ = room_list(user, offset=0, limit=SHELL_ROOMS)
     peers = direct_peers(user, [r["id"] for r in rooms if r["type"] == "direct"])
     for room in rooms:
@@ -46,6 +47,8 @@ def shell(user: User, *, current_room_id: int | None = None) -> dict:
         "invitation_count": pending_invitations(user).count(),
         "current_room_id": current_room_id,
         "theme": settings_of(user).theme,
+        # Where the page's socket resumes: the sidebar is as of this event.
+        "event_id": event_id,
     }
 
 

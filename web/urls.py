@@ -24,4 +24,6 @@ urlpatterns = [
         name="invitation-answer",
     ),
     path("search/", rooms.search, name="search"),
+    # Browsers ask for it on pages without a <link rel="icon"> (error pages, files).
+    path("favicon.ico", rooms.favicon),
 ]

@@ -50,7 +50,7 @@ def test_swagger_ui_is_served_from_local_static_files():
 
 
 def test_pages_carry_security_headers():
-    response = Client().get("/")
+    response = Client().get("/login/")
     assert response.status_code == 200
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"

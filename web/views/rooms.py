@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from lair.client_ip import client_ip
 from lair.errors import DomainError, NotFound
 from messaging import selectors, services
 from messaging.search import search_messages, search_query
-from realtime import presence
+from realtime import log, presence
 from rooms import services as room_services
 from rooms.permissions import RoomAccess, visible_room
 from rooms.selectors import pending_invitations, room_members, search_rooms
@@ -77,6 +78,9 @@ def _history(request, access: RoomAccess) -> dict:
 
 def _room_context(request, access: RoomAccess, form: MessageForm | None = None) -> dict:
     room = access.room
+    # Read before the history: the socket resumes after it, so an event that
+    # lands while the page renders is replayed (the script drops repeats).
+    event_id = log.latest_event_id()
     context = {
         "room": room,
         "access": access,
@@ -94,6 +98,7 @@ def _room_context(request, access: RoomAccess, form: MessageForm | None = None) 
         context["room_label"] = room.name
     context["page_data"] = {
         "roomId": room.pk,
+        "eventId": event_id,
         "canModerate": access.can_moderate,
         "isMember": access.is_member,
         "reactions": REACTION_CHOICES,
@@ -102,7 +107,12 @@ def _room_context(request, access: RoomAccess, form: MessageForm | None = None) 
 
 
 def _mark_read(request, access: RoomAccess, newest_id: int | None) -> None:
-    if access.is_member and newest_id is not None:
+    # Reading what was already read writes nothing: no query, no `read` event.
+    if (
+        access.is_member
+        and newest_id is not None
+        and newest_id > access.membership.last_read_message_id
+    ):
         services.mark_read(actor=request.user, room_id=access.room.pk, message_id=newest_id)
 
 
@@ -110,7 +120,8 @@ def _render_room(request, access: RoomAccess, *, form=None, status=200):
     context = _room_context(request, access, form)
     if not context["has_newer"]:
         _mark_read(request, access, context["newest_id"])
-    request.session[LAST_ROOM_KEY] = access.room.pk
+    if request.session.get(LAST_ROOM_KEY) != access.room.pk:
+        request.session[LAST_ROOM_KEY] = access.room.pk
     return render(
         request,
         "web/rooms/room.html",
@@ -300,3 +311,8 @@ def search(request):
             result["room_name"] = names.get(result["message"]["room_id"], "")
     context = {"search_query": query_text, "results": results, "error": error}
     return render(request, "web/search.html", with_shell(request, context))
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages without a ``<link rel="icon">`` (error pages)."""
+    return redirect(static("img/favicon.svg"))
