@@ -53,6 +53,14 @@ MESSAGES = (
     ("demo-6", "bob", "general", "Markdown works too: **bold**, _italics_ and `code`.", None),
     ("demo-7", "carol", "design", "The new room list is up for review.", None),
     ("demo-8", "alice", "design", "Looks great: the unread counts read much better.", "demo-7"),
+    (
+        "demo-12",
+        "carol",
+        "general",
+        "> where do the release notes go?\n\nFound them: https://example.org/notes\n"
+        "Before a release:\n\n1. update the notes\n2. run the tests:\n\n```\nmake test\n```",
+        None,
+    ),
     ("demo-9", "bob", "random", "Anyone up for a coffee later?", None),
     ("demo-10", "alice", "direct", "Lunch at noon?", None),
     ("demo-11", "bob", "direct", "Sure, see you there.", None),

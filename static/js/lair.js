@@ -64,15 +64,24 @@ function newClientId() {
 
 // ---------------------------------------------------------------- times
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const dayFormat = new Intl.DateTimeFormat(undefined, {
-  month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
-});
+// The zone the user chose in their settings, else the browser's own.
+const timeZone = body.dataset.timezone || undefined;
+const timeFormat = makeFormat({ hour: "2-digit", minute: "2-digit" });
+const dayFormat = makeFormat({ month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+
+function makeFormat(options) {
+  try { return new Intl.DateTimeFormat(undefined, { ...options, timeZone }); }
+  catch { return new Intl.DateTimeFormat(undefined, options); }
+}
+
+function dayIn(when) {
+  return makeFormat({ year: "numeric", month: "numeric", day: "numeric" }).format(when);
+}
 
 function showTime(el) {
   const when = new Date(el.getAttribute("datetime"));
   if (Number.isNaN(when.getTime())) return;
-  const today = new Date().toDateString() === when.toDateString();
+  const today = dayIn(new Date()) === dayIn(when);
   el.textContent = (today ? timeFormat : dayFormat).format(when);
   el.title = when.toLocaleString();
 }

@@ -49,6 +49,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {user.username:<8}{user.role:<11}{people[user.username].email}")
         self.stdout.write(f"Password for each: {demo.DEMO_PASSWORD}")
         self.stdout.write(
-            "Sign in at /admin/ (the console: ada, moe) or through the API docs at "
-            "/api/v1/docs/ (POST /api/v1/auth/login)."
+            "Sign in to the chat at /login/; the operator console is at /admin/ (ada, moe); "
+            "the API docs are at /api/v1/docs/ (POST /api/v1/auth/login)."
         )
