@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+import lair.urlpaths  # noqa: F401  (registers the "id" path converter)
 from web.views import rooms
 
 app_name = "web"
@@ -11,15 +12,15 @@ urlpatterns = [
     path("", include("web.account_urls")),
     path("rooms/new/", rooms.new_room, name="room-new"),
     path("rooms/browse/", rooms.browse_rooms, name="rooms-browse"),
-    path("rooms/<int:room_id>/", rooms.room, name="room"),
-    path("rooms/<int:room_id>/join/", rooms.join, name="room-join"),
-    path("rooms/<int:room_id>/leave/", rooms.leave, name="room-leave"),
-    path("rooms/<int:room_id>/threads/<int:message_id>/", rooms.thread, name="thread"),
-    path("messages/<int:message_id>/delete/", rooms.delete_message, name="message-delete"),
+    path("rooms/<id:room_id>/", rooms.room, name="room"),
+    path("rooms/<id:room_id>/join/", rooms.join, name="room-join"),
+    path("rooms/<id:room_id>/leave/", rooms.leave, name="room-leave"),
+    path("rooms/<id:room_id>/threads/<id:message_id>/", rooms.thread, name="thread"),
+    path("messages/<id:message_id>/delete/", rooms.delete_message, name="message-delete"),
     path("direct/<str:username>/", rooms.direct, name="direct"),
     path("invitations/", rooms.invitations, name="invitations"),
     path(
-        "invitations/<int:invitation_id>/<str:answer>/",
+        "invitations/<id:invitation_id>/<str:answer>/",
         rooms.answer_invitation,
         name="invitation-answer",
     ),
