@@ -40,13 +40,15 @@ def shell(user: User, *, current_room_id: int | None = None) -> dict:
     for room in rooms:
         room["peer"] = peers.get(room["id"])
         room["label"] = label_of(room, room["peer"])
+    preferences = settings_of(user)
     return {
         "shell_rooms": [r for r in rooms if r["type"] != "direct"],
         "shell_directs": [r for r in rooms if r["type"] == "direct"],
         "unread_total": sum(r["unread_count"] for r in rooms),
         "invitation_count": pending_invitations(user).count(),
         "current_room_id": current_room_id,
-        "theme": settings_of(user).theme,
+        "theme": preferences.theme,
+        "enter_sends": preferences.enter_to_send,
         # Where the page's socket resumes: the sidebar is as of this event.
         "event_id": event_id,
     }

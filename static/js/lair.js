@@ -23,6 +23,8 @@ const composer = document.getElementById("composer");
 const csrf = (document.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
 const baseTitle = document.title.replace(/^\(\d+\)\s*/, "");
 const TYPING_SEND_EVERY_MS = 3000;
+const AWAY_AFTER_HIDDEN_MS = 5 * 60 * 1000;
+const enterSends = body.dataset.enterSends !== "false";
 const TYPING_SHOWN_MS = 6000;
 
 let lastEventId = Number(pageData.eventId || body.dataset.eventId || 0);
@@ -551,7 +553,9 @@ function setUpComposer() {
   const clientId = composer.querySelector("input[name=client_id]");
   clientId.value = newClientId();
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    // With "Enter sends" off in the settings, Ctrl+Enter (or Cmd+Enter) sends.
+    if (enterSends || event.ctrlKey || event.metaKey) {
       event.preventDefault();
       composer.requestSubmit();
     }
@@ -770,8 +774,18 @@ function setUpHistory() {
 
 // ---------------------------------------------------------------- start
 
+// A tab left in the background for a while shows its user as away.
+let awayTimer = null;
+let away = false;
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") markRead();
+  clearTimeout(awayTimer);
+  if (document.visibilityState === "visible") {
+    if (away) { away = false; sendFrame({ type: "presence", status: "online" }); }
+    markRead();
+  } else {
+    awayTimer = setTimeout(() => { away = true; sendFrame({ type: "presence", status: "away" }); },
+      AWAY_AFTER_HIDDEN_MS);
+  }
 });
 setUpHistory();
 setUpComposer();
