@@ -281,3 +281,13 @@ def test_every_page_has_a_strict_script_policy(alice):
         assert "unsafe-eval" not in script, path
         assert "<script>" not in response.text, path
         assert " onclick=" not in response.text, path
+
+
+def test_out_of_range_ids_and_odd_parameters_are_not_server_errors(alice):
+    room = create_room(alice)
+    browser = browser_of(alice)
+    assert browser.get("/rooms/99999999999999999999/").status_code == 404
+    assert browser.get("/rooms/9223372036854775807/threads/1/").status_code == 404
+    assert browser.get(f"/rooms/{room}/?before=abc&at=-1").status_code == 200
+    assert browser.get(f"/rooms/{room}/?at=999999999999999999").status_code == 200
+    assert browser.post("/messages/99999999999999/delete/").status_code == 404
