@@ -132,15 +132,25 @@ def _validate_password(password: str, user: User, field: str = "password") -> No
 
 
 @transaction.atomic
-def register_user(*, username: str, email: str, password: str, display_name: str = "") -> User:
+def register_user(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str = "",
+    by_operator: bool = False,
+) -> User:
     """Create a user with the site role ``user`` and default settings.
+
+    Closed registration (runtime config) refuses sign-ups; ``by_operator``
+    (a command an operator runs, such as seed_demo) creates the account anyway.
 
     Every rule of a new account is checked here, whichever form sends it:
     the username pattern, the email, the display name, then uniqueness
     (ignoring case; a clash answers 409) and Django's password validators.
     The database constraints decide races between two registrations.
     """
-    if not config.get("registration_open"):
+    if not by_operator and not config.get("registration_open"):
         raise PermissionDenied(
             "Registration is closed on this server: ask an administrator for an account."
         )

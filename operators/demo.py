@@ -89,6 +89,7 @@ def _user(demo: DemoUser) -> User:
         email=f"{demo.username}@example.org",
         password=DEMO_PASSWORD,
         display_name=demo.display_name,
+        by_operator=True,
     )
     if demo.role != User.Role.USER:
         session_services.change_site_role(actor=None, user=user, role=demo.role)

@@ -99,6 +99,17 @@ def test_seed_demo_fills_the_server_and_prints_the_sign_ins(db, settings):
     assert Event.objects.filter(type="message.created").count() == Message.objects.count()
 
 
+def test_seed_demo_works_with_registration_closed(db, settings, runtime_config):
+    # Closing sign-ups keeps strangers out; an operator's own command still creates accounts.
+    settings.DEBUG = True
+    runtime_config(registration_open=False)
+    printed = output_of("seed_demo")
+    assert "Demo data is ready" in printed
+    assert User.objects.filter(username__in=[u.username for u in demo.USERS]).count() == len(
+        demo.USERS
+    )
+
+
 def test_seed_demo_twice_adds_nothing(db, settings):
     settings.DEBUG = True
     output_of("seed_demo")
