@@ -197,6 +197,8 @@ def test_the_registration_limit_counts_the_page_and_the_api_together(api, limits
 
     assert response.status_code == 429
     assert any("Try again in" in e for e in form_errors(response))
+    assert 'value="newcomer"' in page_text(response)
+    assert "Registration is closed" not in page_text(response)
     assert over_api.status_code == 429
     assert not User.objects.filter(username="newcomer").exists()
 
@@ -479,6 +481,16 @@ def test_a_file_that_is_not_an_image_is_a_field_error(alice, media):
         "Avatars must be PNG, JPEG, WebP or GIF images."
     ]
     assert not client.get(f"{API}/users/profile").json()["avatar_url"]
+
+
+def test_a_picture_over_2_mb_is_a_field_error(alice, media):
+    big = SimpleUploadedFile("big.png", b"\0" * (2 * 1024 * 1024 + 1), content_type="image/png")
+
+    response = browser_of(alice).post("/settings/", {"section": "avatar", "avatar-avatar": big})
+
+    assert response.status_code == 400
+    (error,) = field_errors(response, "avatar_form", "avatar")
+    assert "at most" in error
 
 
 def test_an_upload_without_a_file_is_a_field_error(alice):

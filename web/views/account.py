@@ -9,6 +9,7 @@ which opens a device session (sessions_app.signals); ``logout()`` ends it.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,7 +18,9 @@ from django.contrib.auth import logout as django_logout
 from django.contrib.auth import update_session_auth_hash
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
@@ -95,7 +98,7 @@ def signup(request):
             session_services.count_registration(request=request)
         except RateLimited as exc:
             _refuse(form, exc)
-            return _auth_page(request, "web/account/signup.html", form)
+            return _signup_page(request, form)
         if form.is_valid():
             try:
                 user = account_services.register_user(**form.cleaned_data)
@@ -104,12 +107,13 @@ def signup(request):
             else:
                 _sign_in(request, user)
                 return redirect(_next_url(request))
-    return _auth_page(
-        request,
-        "web/account/signup.html",
-        form,
-        registration_open=config.get("registration_open"),
-    )
+    return _signup_page(request, form)
+
+
+def _signup_page(request, form):
+    # Closed registration hides the form: the page says so instead.
+    registration_open = config.get("registration_open")
+    return _auth_page(request, "web/account/signup.html", form, registration_open=registration_open)
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,7 +145,9 @@ def logout(request):
     if not request.user.is_authenticated:
         return redirect("web:login")
     if request.method == "GET":
-        return render(request, "web/account/logout.html")
+        return render(
+            request, "web/account/logout.html", {"theme": settings_of(request.user).theme}
+        )
     # logout() ends the device session (sessions_app.signals: end_cookie_session)
     # and flushes the Django session; the notice goes in the new one.
     django_logout(request)
@@ -151,6 +157,9 @@ def logout(request):
 
 # --- Settings -------------------------------------------------------------------
 
+# The forms post to their own section's anchor, so that a refusal shows where it
+# was typed; a success goes back to the top, where the notice is.
+SETTINGS_TOP = "#main"
 SECTIONS = ("profile", "avatar", "remove_avatar", "preferences", "password")
 
 
@@ -256,10 +265,10 @@ def settings_page(request):
         section = request.POST.get("section", "")
         if section not in SECTIONS:
             messages.error(request, "That form is not one of this page's.")
-            return redirect("web:settings")
+            return redirect(reverse("web:settings") + SETTINGS_TOP)
         refused = _save_section(request, section)
         if refused is None:
-            return redirect("web:settings")
+            return redirect(reverse("web:settings") + SETTINGS_TOP)
         forms_[f"{section}_form"] = refused
         status = _status_of(refused)
     context = {**forms_, "avatar_url": request.user.avatar.url if request.user.avatar else ""}
@@ -306,6 +315,13 @@ def _device_label(session: DeviceSession) -> str:
     return readable_user_agent(agent or name)
 
 
+def _ago(when, now) -> str:
+    # Sessions are touched at most every SESSION_TOUCH_INTERVAL: "0 minutes ago" reads oddly.
+    if now - when < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(when, now)} ago"
+
+
 def _current_session_id(request) -> int | None:
     value = request.session.get(session_services.DEVICE_SESSION_KEY)
     return value if type(value) is int else None
@@ -314,8 +330,14 @@ def _current_session_id(request) -> int | None:
 @page
 def sessions_page(request):
     current = _current_session_id(request)
+    now = timezone.now()
     sessions = [
-        {"session": s, "label": _device_label(s), "current": s.pk == current}
+        {
+            "session": s,
+            "label": _device_label(s),
+            "current": s.pk == current,
+            "last_seen": _ago(s.last_seen_at, now),
+        }
         for s in session_selectors.active_sessions_of(request.user)
     ]
     # This browser first, then the most recently used.
