@@ -15,10 +15,23 @@ from django import forms
 from accounts.models import UserSettings
 
 
-class SignUpForm(forms.Form):
+class _FirstFieldFocused(forms.Form):
+    """The first field has the focus on a fresh page; after a refusal, none does:
+    the errors are what the reader meets first."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            for field in self.fields.values():
+                field.widget.attrs.pop("autofocus", None)
+
+
+class SignUpForm(_FirstFieldFocused):
     username = forms.CharField(
         label="Username",
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}
+        ),
     )
     email = forms.CharField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
@@ -34,10 +47,12 @@ class SignUpForm(forms.Form):
     )
 
 
-class SignInForm(forms.Form):
+class SignInForm(_FirstFieldFocused):
     identifier = forms.CharField(
         label="Username or email",
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}
+        ),
     )
     password = forms.CharField(
         label="Password",
