@@ -152,6 +152,16 @@ def end_cookie_session(*, request) -> bool:
     return revoke_session(session=session, reason=DeviceSession.RevokeReason.LOGOUT)
 
 
+def count_registration(*, request) -> None:
+    """Count one registration attempt from the request's client IP (``register_ip``).
+
+    Raises RateLimited past the limit. Every sign-up form (the API, the page)
+    calls this before it reads the form, so an attempt counts whether or not
+    its fields pass: probing usernames costs attempts too.
+    """
+    ratelimit.enforce_ip(request, "register_ip")
+
+
 def register(
     *,
     username: str,
@@ -392,10 +402,12 @@ def change_password(
     new_password: str,
     current_session_id: int | None,
     ip: str | None = None,
+    via: str = "api",
 ) -> int:
     """Set a new password and revoke every other session of the user.
 
-    Returns how many sessions were revoked; recorded as ``password.changed``.
+    Returns how many sessions were revoked; recorded as ``password.changed``
+    with the form used (``via``: ``api``, ``web``).
     """
     account_services.check_password_change(
         user=user, old_password=old_password, new_password=new_password
@@ -408,7 +420,7 @@ def change_password(
         except_session_id=current_session_id,
     )
     audit.record(
-        "password.changed", actor=user, target=user, ip=ip, via="api", sessions_revoked=revoked
+        "password.changed", actor=user, target=user, ip=ip, via=via, sessions_revoked=revoked
     )
     return revoked
 

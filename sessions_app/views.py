@@ -47,7 +47,7 @@ class RegisterView(APIView):
         summary="Create an account and sign in",
     )
     def post(self, request):
-        ratelimit.enforce_ip(request, "register_ip")
+        services.count_registration(request=request)
         fields = validated(RegisterSerializer, request.data)
         sign_in = services.register(
             **fields, ip=client_ip(request), user_agent=_user_agent(request)

@@ -1,16 +1,23 @@
-"""Sign up, sign in, sign out and the settings pages."""
+"""Sign up, sign in, sign out, the settings page and device sessions (API.md "Pages")."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import TemplateView
+
+from web.views import account
 
 urlpatterns = [
+    path("signup/", account.signup, name="signup"),
+    path("login/", account.login, name="login"),
+    path("logout/", account.logout, name="logout"),
+    path("settings/", account.settings_page, name="settings"),
+    path("settings/sessions/", account.sessions_page, name="settings-sessions"),
     path(
-        "login/", auth_views.LoginView.as_view(template_name="web/account/login.html"), name="login"
+        "settings/sessions/<int:session_id>/revoke/",
+        account.revoke_session,
+        name="settings-session-revoke",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("signup/", TemplateView.as_view(template_name="web/account/login.html"), name="signup"),
     path(
-        "settings/", TemplateView.as_view(template_name="web/account/login.html"), name="settings"
+        "settings/sessions/others/revoke/",
+        account.revoke_other_sessions,
+        name="settings-sessions-revoke-others",
     ),
 ]
