@@ -9,6 +9,7 @@ from django.core.exceptions import MiddlewareNotUsed
 
 from lair import metrics
 from lair.errors import PayloadTooLarge, json_error
+from lair.views import error_page
 
 
 class MetricsMiddleware:
@@ -71,6 +72,16 @@ class RequestSizeLimitMiddleware:
             else settings.MAX_JSON_BODY_BYTES
         )
         if size > limit:
+            if not request.path.startswith("/api/"):
+                # A page's form: the browser shows words, not the API's JSON.
+                megabytes = f"{limit / (1024 * 1024):.0f} MB"
+                return error_page(
+                    request,
+                    PayloadTooLarge.status_code,
+                    "Too large",
+                    f"What you sent is too large: at most {megabytes}. Go back and pick a smaller "
+                    "file or shorten the text.",
+                )
             return json_error(
                 PayloadTooLarge.status_code,
                 PayloadTooLarge.code,

@@ -1,0 +1,40 @@
+"""Error answers of the pages are pages: a browser user gets words, not the API's JSON."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from tests.helpers import browser_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_oversized_upload_on_a_page_is_an_html_page_that_says_what_to_do(alice):
+    too_big = settings.MAX_UPLOAD_BODY_BYTES + 1
+    response = browser_of(alice).generic(
+        "POST",
+        "/settings/",
+        b"x" * too_big,
+        content_type="multipart/form-data; boundary=xyz",
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/html")
+    assert "too large" in response.text.lower()
+
+
+def test_an_oversized_api_body_keeps_the_error_envelope(alice):
+    response = browser_of(alice).generic(
+        "POST",
+        "/api/v1/users/avatar",
+        b"x" * (settings.MAX_UPLOAD_BODY_BYTES + 1),
+        content_type="multipart/form-data; boundary=xyz",
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_unknown_page_is_an_html_404(alice):
+    response = browser_of(alice).get("/no/such/page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
