@@ -148,9 +148,7 @@ _CLEANER = nh3.Cleaner(
 # "1." or "1)" (a list). tests/messaging/test_rendering.py pins that text
 # without them renders as the full path does. Separate simple scans: one
 # pattern with alternatives costs as much as the parser on long text.
-_OUTSIDE_PLAIN = re.compile(
-    r"[^\w .,;?!'\"()\u200d\ufe0f\u2600-\u27bf\U0001f000-\U0001faff]"
-)
+_OUTSIDE_PLAIN = re.compile(r"[^\w .,;?!'\"()\u200d\ufe0f\u2600-\u27bf\U0001f000-\U0001faff]")
 _DOT_IN_WORD = re.compile(r"\.(?! |$)")
 _LIST_START = re.compile(r"\d+[.)]")
 

@@ -192,14 +192,17 @@ def post_message(
             )
         if parent.parent_id is not None:  # replies to a reply join the root's thread
             parent = Message.objects.get(pk=parent.parent_id)
+    # Before the transaction: on SQLite it holds the write lock from BEGIN,
+    # and a long message takes a millisecond to render.
+    members = _mentioned_members(content, room_id, actor.pk)
+    html = render_content(content, mentions=members)
     try:
         with transaction.atomic():
-            members = _mentioned_members(content, room_id, actor.pk)
             message = Message.objects.create(
                 room_id=room_id,
                 author=actor,
                 content=content,
-                html=render_content(content, mentions=members),
+                html=html,
                 parent=parent,
                 client_id=client_id or None,
             )
