@@ -15,6 +15,9 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="messages"
     )
     content = models.TextField()
+    # ``content`` rendered when it is written (messaging.rendering): reads
+    # never render. "" once deleted, like ``content``.
+    html = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

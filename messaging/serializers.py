@@ -30,6 +30,14 @@ class MessageSerializer(serializers.Serializer):
     room_id = fields.IntegerField()
     author = AuthorSerializer(allow_null=True, help_text="null once the author is deleted")
     content = fields.CharField(help_text="Empty once deleted.")
+    html = fields.CharField(
+        read_only=True,
+        help_text=(
+            "content rendered on the server (a Markdown subset, sanitised by an allow-list; "
+            'links carry rel="noopener noreferrer nofollow", a mentioned member is a '
+            '<span class="mention" data-user-id>); safe to insert as HTML. Empty once deleted.'
+        ),
+    )
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     deleted = fields.BooleanField()

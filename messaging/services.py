@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,12 +19,12 @@ from lair import audit, config, metrics, ratelimit, text
 from lair.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from messaging import frames, selectors
 from messaging.models import Mention, Message, Reaction
+from messaging.rendering import MENTION_PATTERN, render_content
 from realtime import log, presence, publish
 from rooms import permissions
 from rooms.models import Membership
 from rooms.permissions import RoomAccess, require, room_access
 
-MENTION_PATTERN = re.compile(r"(?<![\w@.-])@([A-Za-z0-9_.-]{3,32})")
 CLIENT_ID_MAX_LENGTH = 64  # the column's length
 
 
@@ -100,27 +99,32 @@ def mentioned_usernames(content: str) -> set[str]:
     return {name for name in names if len(name) >= 3}
 
 
-def _mentioned_members(message: Message) -> list[int]:
-    names = mentioned_usernames(message.content)
+def _mentioned_members(content: str, room_id: int, author_id: int) -> dict[str, int]:
+    """The members ``content`` mentions (not its author): lower-cased username -> id.
+
+    Text without ``@name`` costs no query; the same map renders the mention
+    elements of the message's html.
+    """
+    names = mentioned_usernames(content)
     if not names:
-        return []
-    return list(
-        Membership.objects.filter(room_id=message.room_id)
+        return {}
+    rows = (
+        Membership.objects.filter(room_id=room_id)
         .alias(username_lower=Lower("user__username"))
         .filter(username_lower__in=names)
-        .exclude(user_id=message.author_id)
-        .values_list("user_id", flat=True)
+        .exclude(user_id=author_id)
+        .values_list("user__username", "user_id")
     )
+    return {username.lower(): user_id for username, user_id in rows}
 
 
-def _store_mentions(message: Message, *, new: bool = False) -> list[int]:
-    """Store the mentions of ``message``'s text; returns the mentioned members' ids.
+def _store_mentions(message: Message, members: dict[str, int], *, new: bool = False) -> list[int]:
+    """Store ``members`` (from _mentioned_members) as the mentions of ``message``; their ids.
 
-    A ``new`` message has no mention rows yet: nothing to delete, and text
-    without ``@name`` costs no query at all. An edited one drops the mentions
-    its new text no longer has.
+    A ``new`` message has no mention rows yet: nothing to delete. An edited
+    one drops the mentions its new text no longer has.
     """
-    user_ids = _mentioned_members(message)
+    user_ids = list(members.values())
     if not new:
         Mention.objects.filter(message=message).exclude(user_id__in=user_ids).delete()
     if not user_ids:
@@ -164,7 +168,8 @@ def post_message(
     A ``client_id`` the same author used before answers that message
     (``created`` false) instead of a duplicate; concurrent retries are decided
     by the unique index. The content, client_id and parent_id rules are
-    checked here, whoever calls.
+    checked here, whoever calls. The html is rendered here, once, with the
+    mentioned members the mention rows are made of.
     """
     content = validate_content(content)
     client_id = validate_client_id(client_id)
@@ -187,18 +192,23 @@ def post_message(
             )
         if parent.parent_id is not None:  # replies to a reply join the root's thread
             parent = Message.objects.get(pk=parent.parent_id)
+    # Before the transaction: on SQLite it holds the write lock from BEGIN,
+    # and a long message takes a millisecond to render.
+    members = _mentioned_members(content, room_id, actor.pk)
+    html = render_content(content, mentions=members)
     try:
         with transaction.atomic():
             message = Message.objects.create(
                 room_id=room_id,
                 author=actor,
                 content=content,
+                html=html,
                 parent=parent,
                 client_id=client_id or None,
             )
             if parent is not None:
                 Message.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-            mention_ids = _store_mentions(message, new=True)
+            mention_ids = _store_mentions(message, members, new=True)
             # The API shape as broadcast: the author's answer too, no re-read.
             payload = selectors.new_message_dict(message, actor, mention_ids)
             direct = _direct_recipients(actor, access)
@@ -279,10 +289,12 @@ def edit_message(*, actor: User, message_id: int, content: str) -> Message:
         raise Conflict("A deleted message cannot be edited.")
     if content == message.content:
         return message
+    members = _mentioned_members(content, message.room_id, message.author_id)
     message.content = content
+    message.html = render_content(content, mentions=members)
     message.edited_at = timezone.now()
-    message.save(update_fields=["content", "edited_at"])
-    _store_mentions(message)
+    message.save(update_fields=["content", "html", "edited_at"])
+    _store_mentions(message, members)
     payload = selectors.message_dict(message, viewer_id=0)
     # The text before the edit leaves the log too.
     log.redact_message(payload)
@@ -315,8 +327,9 @@ def delete_message(*, actor: User, message_id: int, ip: str | None = None) -> Me
             author_id=message.author_id,
         )
     message.content = ""
+    message.html = ""
     message.deleted_at = timezone.now()
-    message.save(update_fields=["content", "deleted_at"])
+    message.save(update_fields=["content", "html", "deleted_at"])
     Reaction.objects.filter(message=message).delete()
     Mention.objects.filter(message=message).delete()
     if message.parent_id is not None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User, UserSettings
 from messaging.models import Message
+from messaging.rendering import render_content
 from rooms.models import Invitation, Membership, Room
 from sessions_app.models import DeviceSession
 
@@ -94,6 +95,8 @@ class MessageFactory(factory.django.DjangoModelFactory):
         model = Message
 
     content = factory.Sequence(lambda n: f"message number {n}")
+    # As posting stores it (no mentions: a factory makes no mention rows).
+    html = factory.LazyAttribute(lambda message: render_content(message.content, mentions={}))
 
 
 def room_owned_by(owner: User, **fields) -> Room:

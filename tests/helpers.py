@@ -22,6 +22,7 @@ MESSAGE_KEYS = {
     "room_id",
     "author",
     "content",
+    "html",
     "created_at",
     "edited_at",
     "deleted",

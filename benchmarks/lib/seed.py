@@ -6,13 +6,17 @@ table the seeding writes is compared, when a ``Seeder`` opens, with the columns 
 migrations created (id and generated columns aside). A column added, renamed or dropped
 stops the benchmark at once with the column named, instead of seeding rows that the server
 then reads differently. Each table's columns are listed once, in TABLES below.
+
+A column computed from another one of its row (a message's ``html`` from its ``content``)
+is ``derived``: written where the table has it, and left out for an older commit that
+does not (compare_commits.py seeds both sides with this code).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lib.dburl import Database, connect
@@ -29,10 +33,19 @@ class Table:
     name: str
     varied: tuple[str, ...]
     shared: dict
+    # column -> (the varied column it is computed from, how), for tables that have it.
+    derived: dict[str, tuple[str, Callable]] = field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
         return (*self.varied, *self.shared)
+
+
+def plain_html(text: str) -> str:
+    """The ``html`` the server renders (messaging/rendering.py) for one line of plain words:
+    one paragraph, escaped. Only for the seeded texts (tests/benchmarks/test_seed.py pins
+    them against the renderer); no project code is imported here."""
+    return "<p>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</p>"
 
 
 USERS = Table(
@@ -85,6 +98,8 @@ MESSAGES = Table(
         "client_id": None,
         "parent_id": None,
     },
+    # Since issue 11: content rendered at write time.
+    {"html": ("content", plain_html)},
 )
 # The chat tables: what every benchmark seeds, and what a Seeder checks by default (an
 # older commit measured by compare_commits.py may lack the operator tables below).
@@ -151,17 +166,20 @@ def table_columns(conn, vendor: str, table: str) -> set[str]:
     return {name for name, generated in rows if name != "id" and generated == "NEVER"}
 
 
-def check_schema(conn, vendor: str, tables: Iterable[Table] = ALL_TABLES) -> None:
-    """Exit, naming the columns, if a seeded table's columns differ from ``tables``' lists."""
+def check_schema(conn, vendor: str, tables: Iterable[Table] = ALL_TABLES) -> dict[str, set[str]]:
+    """Exit, naming the columns, if a seeded table's columns differ from ``tables``' lists
+    (a derived column may be missing); otherwise {table name: its columns}."""
     problems = []
+    found = {}
     for table in tables:
-        actual = table_columns(conn, vendor, table.name)
+        actual = found[table.name] = table_columns(conn, vendor, table.name)
         if not actual:
             problems.append(f"{table.name}: table missing (run manage.py migrate first)")
             continue
         expected = set(table.columns)
-        if actual - expected:
-            problems.append(f"{table.name}: not seeded: {', '.join(sorted(actual - expected))}")
+        if actual - expected - set(table.derived):
+            not_seeded = actual - expected - set(table.derived)
+            problems.append(f"{table.name}: not seeded: {', '.join(sorted(not_seeded))}")
         if expected - actual:
             problems.append(f"{table.name}: no such column: {', '.join(sorted(expected - actual))}")
     if problems:
@@ -169,6 +187,7 @@ def check_schema(conn, vendor: str, tables: Iterable[Table] = ALL_TABLES) -> Non
             "the database schema differs from what benchmarks/lib/seed.py writes "
             "(update TABLES there):\n  " + "\n  ".join(problems)
         )
+    return found
 
 
 def sqlite_timestamp(value: datetime) -> str:
@@ -207,10 +226,20 @@ class Seeder:
         self.owns_connection = conn is None
         self.conn = connect(db, autocommit=True) if conn is None else conn
         try:
-            check_schema(self.conn, self.vendor, tables)
+            found = check_schema(self.conn, self.vendor, tables)
         except BaseException:
             self.close()
             raise
+        # {table name: [(derived column, index of its source in varied, compute)]}: the
+        # derived columns this database has.
+        self.derived = {
+            table.name: [
+                (column, table.varied.index(source), compute)
+                for column, (source, compute) in table.derived.items()
+                if column in found[table.name]
+            ]
+            for table in tables
+        }
 
     def close(self) -> None:
         if self.owns_connection:
@@ -232,13 +261,25 @@ class Seeder:
             return sqlite_timestamp(value)
         return value
 
+    def _derived(self, table: Table) -> list[tuple[str, int, Callable]]:
+        return self.derived.get(table.name, [])
+
+    def _columns(self, table: Table) -> tuple[str, ...]:
+        derived = tuple(column for column, _, _ in self._derived(table))
+        return (*table.varied, *derived, *table.shared)
+
+    def _full_row(self, table: Table, varied: tuple) -> tuple:
+        derived = tuple(compute(varied[source]) for _, source, compute in self._derived(table))
+        return (*varied, *derived, *table.shared.values())
+
     def _row(self, table: Table, varied: tuple) -> tuple:
-        return tuple(self._param(v) for v in (*varied, *table.shared.values()))
+        return tuple(self._param(v) for v in self._full_row(table, varied))
 
     def insert(self, table: Table, rows: Iterable[tuple]) -> None:
-        """Insert rows of ``table.varied`` values (the shared columns are added here)."""
-        placeholders = ", ".join([self.ph] * len(table.columns))
-        sql = f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({placeholders})"
+        """Insert rows of ``table.varied`` values (derived and shared columns are added here)."""
+        columns = self._columns(table)
+        placeholders = ", ".join([self.ph] * len(columns))
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
         params = (self._row(table, row) for row in rows)
         if self.vendor == "sqlite":
             self.conn.executemany(sql, params)
@@ -252,13 +293,13 @@ class Seeder:
         if self.vendor == "sqlite":
             self.insert(table, rows)
             return
-        shared = table.shared.values()
         with self.conn.cursor().copy(
-            f"COPY {table.name} ({', '.join(table.columns)}) FROM STDIN"
+            f"COPY {table.name} ({', '.join(self._columns(table))}) FROM STDIN"
         ) as copy:
             chunk: list[str] = []
             for row in rows:
-                chunk.append("\t".join(_copy_field(v) for v in (*row, *shared)) + "\n")
+                fields = self._full_row(table, row)
+                chunk.append("\t".join(_copy_field(v) for v in fields) + "\n")
                 if len(chunk) >= batch:
                     copy.write("".join(chunk))
                     chunk.clear()

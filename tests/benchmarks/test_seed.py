@@ -5,6 +5,7 @@ its own."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,10 @@ from rest_framework.test import APIClient
 sys.path.append(str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from lib.dburl import Database
 from lib.passwords import django_argon2_hash
-from lib.seed import Seeder, check_schema
+from lib.seed import MESSAGES, Seeder, check_schema, plain_html
+from seed_messages import MessageText
+
+from messaging.rendering import render_content
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +73,28 @@ def test_a_seeded_member_signs_in_and_reads_the_seeded_history():
         "the older seeded message",
     ]
     assert {m["author"]["username"] for m in page.json()["results"]} == {"seeded_ann"}
+    assert [m["html"] for m in page.json()["results"]] == [
+        "<p>the newer seeded message</p>",
+        "<p>the older seeded message</p>",
+    ]
+
+
+def test_the_seeded_html_is_what_the_server_renders_for_the_seeded_texts():
+    text = MessageText()
+    samples = [text.make(common=i % 3 == 0, rare=i % 50 == 0) for i in range(2000)]
+    assert [plain_html(s) for s in samples] == [render_content(s, mentions={}) for s in samples]
+
+
+def test_an_older_schema_without_the_html_column_is_seeded_without_it():
+    """compare_commits.py seeds a commit from before issue 11 with this code too."""
+    older = sqlite3.connect(":memory:")
+    older.execute(
+        f"CREATE TABLE messaging_message (id INTEGER PRIMARY KEY, {', '.join(MESSAGES.columns)})"
+    )
+    seeder = Seeder(Database("sqlite", ""), conn=older, tables=(MESSAGES,))
+
+    seeder.add_messages(7, [("from before html", datetime.now(UTC), 1)])
+
+    assert older.execute("SELECT content, room_id FROM messaging_message").fetchall() == [
+        ("from before html", 7)
+    ]
