@@ -603,14 +603,14 @@ def test_the_sessions_page_costs_the_same_queries_with_more_sessions(
     alice, django_assert_max_num_queries
 ):
     # The Django session, the cookie's device session with its user, the
-    # sessions, and the shell (rooms, invitations, theme): none per session.
+    # sessions, and the shell (newest event id, rooms, invitations, theme): none per session.
     client = browser_of(alice)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get("/settings/sessions/").status_code == 200
     for n in range(8):
         sign_in_device("alice", device_name=f"Device {n}")
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get("/settings/sessions/")
 
     assert response.status_code == 200

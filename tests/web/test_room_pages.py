@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def ids_on(response) -> list[int]:
-    return [int(i) for i in re.findall(r'<li class="message[^"]*" id="m-(\d+)"', response.text)]
+    return [int(i) for i in re.findall(r'<div class="message[^"]*" id="m-(\d+)"', response.text)]
 
 
 def test_anonymous_visitor_of_a_page_goes_to_sign_in_with_next(client):
