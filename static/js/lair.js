@@ -68,8 +68,8 @@ function newClientId() {
 
 // The zone the user chose in their settings, else the browser's own.
 const timeZone = body.dataset.timezone || undefined;
-const timeFormat = makeFormat({ hour: "2-digit", minute: "2-digit" });
-const dayFormat = makeFormat({ month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const timeFormat = makeFormat({ hour: "numeric", minute: "2-digit" });
+const dayFormat = makeFormat({ month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
 
 function makeFormat(options) {
   try { return new Intl.DateTimeFormat(undefined, { ...options, timeZone }); }
