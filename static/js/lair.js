@@ -382,7 +382,8 @@ function onEvent(frame) {
       } else if (message.room_id === roomId && message.parent_id !== null) {
         const root = messageElement(message.parent_id);
         if (root) setReplyCount(root, Number(root.querySelector(".thread-link .count")?.textContent || 0) + 1);
-      } else if (message.author?.id !== me && message.parent_id === null) {
+      } else if (message.room_id !== roomId && message.author?.id !== me) {
+        // Thread replies count as unread too, as the server's room list counts them.
         bumpUnread(message);
       }
       break;
