@@ -429,7 +429,7 @@ def rooms_nav(page: Page):
 
 def join_button(page: Page, room_name: str):
     """The "Join" button beside a room's name (on /rooms/browse/), whatever the markup around."""
-    name = page.get_by_text(room_name, exact=True)
+    name = page.get_by_text(room_name)
     card = name.locator("xpath=ancestor::*[.//button or .//input[@type='submit']][1]")
     return card.get_by_role("button", name=re.compile(r"^Join\b"))
 

@@ -37,3 +37,27 @@ def test_axe_runs_under_the_pages_content_security_policy(open_page):
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     # The admin's markup is not ours to judge here: the check must run, not pass.
     assert isinstance(serious_axe_violations(page), list)
+
+
+def test_a_restart_closes_sockets_and_serves_again_on_the_same_port_and_database(
+    server, rest, open_page
+):
+    someone = rest.register("restart")
+    page = open_page()
+    page.goto("/admin/login/")
+    page.evaluate(
+        """() => new Promise((opened, failed) => {
+            const socket = new WebSocket(`ws://${location.host}/api/v1/ws/`);
+            window.socketClosed = new Promise(closed => { socket.onclose = closed; });
+            socket.onopen = opened;
+            socket.onerror = failed;
+        })"""
+    )
+    url = server.url
+
+    server.restart()
+
+    assert page.evaluate("() => window.socketClosed.then(() => true)")
+    assert server.url == url
+    assert rest.login(someone.username).id == someone.id
+    assert page.goto("/admin/login/").status == 200
