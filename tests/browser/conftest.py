@@ -35,8 +35,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    if report.when == "call":
-        item.browser_test_failed = report.failed
+    if report.when in ("setup", "call") and report.failed:
+        item.browser_test_failed = True
     if report.failed and _SERVERS and HERE in Path(item.path).parents:
         for server in _SERVERS:
             report.sections.append(
