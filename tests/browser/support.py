@@ -420,7 +420,10 @@ def open_room(page: Page, room_id: int, *, live: bool = True) -> None:
 
 
 def expect_online(page: Page) -> None:
-    expect(page.locator("#connection-state")).to_have_attribute("data-state", "online")
+    """The page's socket is connected, and the connection indicator says so."""
+    state = page.locator("#connection-state")
+    expect(state).to_have_attribute("data-state", "online")
+    expect(state).to_contain_text("Connected")
 
 
 def rooms_nav(page: Page):

@@ -210,6 +210,7 @@ def test_both_pages_recover_from_a_server_restart_with_nothing_lost_or_doubled(
     server.stop()
     for page in pages:
         expect(page.locator("#connection-state")).not_to_have_attribute("data-state", "online")
+        expect(page.locator("#connection-state")).not_to_contain_text("Connected")
     server.start()
     # Posted from Bob's other device while the pages are still reconnecting.
     rest.post(bob, conversation.room_id, "During the restart, from Bob's phone")
