@@ -318,11 +318,24 @@ def read_state(user: User, membership: Membership) -> dict:
 
 
 def room_history(
-    room: Room, *, viewer_id: int, before: int | None, after: int | None, limit: int
+    room: Room,
+    *,
+    viewer_id: int,
+    before: int | None,
+    after: int | None,
+    limit: int,
+    top_level: bool = False,
 ) -> tuple[list[dict], bool]:
-    """A page of a room's messages by id cursor (see :func:`message_page`)."""
+    """A page of a room's messages by id cursor (see :func:`message_page`).
+
+    ``top_level``: without thread replies (the room's page shows them in
+    their thread, with a reply count on the root).
+    """
+    messages = Message.objects.filter(room_id=room.pk)
+    if top_level:
+        messages = messages.filter(parent__isnull=True)
     return message_page(
-        Message.objects.filter(room_id=room.pk),
+        messages,
         viewer_id=viewer_id,
         before=before,
         after=after,

@@ -291,3 +291,33 @@ def test_out_of_range_ids_and_odd_parameters_are_not_server_errors(alice):
     assert browser.get(f"/rooms/{room}/?before=abc&at=-1").status_code == 200
     assert browser.get(f"/rooms/{room}/?at=999999999999999999").status_code == 200
     assert browser.post("/messages/99999999999999/delete/").status_code == 404
+
+
+def test_non_ascii_digits_in_page_parameters_are_ignored_not_errors(alice):
+    room = create_room(alice)
+    root = posted(alice, room, "root")["id"]
+    browser = browser_of(alice)
+    for query in ("before=%C2%B2", "at=%C2%B2", "before=%D9%A1%D9%A2"):
+        assert browser.get(f"/rooms/{room}/?{query}").status_code == 200, query
+    assert browser.get(f"/rooms/{room}/threads/{root}/?after=%C2%B2").status_code == 200
+
+
+def test_thread_replies_stay_in_their_thread_not_in_the_room_history(alice):
+    room = create_room(alice)
+    root = posted(alice, room, "root")["id"]
+    reply = posted(alice, room, "a reply", parent_id=root)["id"]
+    page = browser_of(alice).get(f"/rooms/{room}/")
+    assert ids_on(page) == [root]
+    assert reply not in ids_on(page)
+    assert re.search(r'<span class="count">1</span> reply<', page.text)
+
+
+def test_a_rate_limited_post_from_the_page_is_a_429_keeping_the_text(alice, runtime_config):
+    runtime_config(message_rate_limit="1/60")
+    room = create_room(alice)
+    browser = browser_of(alice)
+    browser.post(f"/rooms/{room}/", {"content": "first"})
+    limited = browser.post(f"/rooms/{room}/", {"content": "second try"})
+    assert limited.status_code == 429
+    assert limited["Retry-After"]
+    assert "second try" in limited.text

@@ -33,7 +33,9 @@ REACTION_CHOICES = ("👍", "❤️", "😂", "🎉", "😮", "😢")
 
 def _int_param(request, name: str) -> int | None:
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    # ASCII digits only: str.isdigit() also accepts superscripts (int() refuses
+    # them) and other scripts' digits.
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def _members(room) -> list[dict]:
@@ -59,10 +61,15 @@ def _history(request, access: RoomAccess) -> dict:
     if at is not None:
         before = at + 1
         newer, has_newer = selectors.room_history(
-            access.room, viewer_id=viewer, before=None, after=at, limit=HISTORY_PAGE // 2
+            access.room,
+            viewer_id=viewer,
+            before=None,
+            after=at,
+            limit=HISTORY_PAGE // 2,
+            top_level=True,
         )
     older, has_older = selectors.room_history(
-        access.room, viewer_id=viewer, before=before, after=None, limit=HISTORY_PAGE
+        access.room, viewer_id=viewer, before=before, after=None, limit=HISTORY_PAGE, top_level=True
     )
     if before is not None and at is None:
         has_newer = True
@@ -146,9 +153,22 @@ def _post(request, access: RoomAccess, *, parent_id: int | None = None):
             if isinstance(exc, NotFound):
                 raise
             add_domain_error(form, exc)
+            form.status_code = exc.status_code
+            form.retry_after = getattr(exc, "retry_after", None)
         else:
             return None, posted.message
     return form, None
+
+
+def _refused(response, form):
+    """The page with the form's refusal: 400, or 429 with when to retry."""
+    if getattr(form, "retry_after", None):
+        response["Retry-After"] = str(form.retry_after)
+    return response
+
+
+def _refusal_status(form) -> int:
+    return 429 if getattr(form, "status_code", 400) == 429 else 400
 
 
 @page
@@ -170,7 +190,8 @@ def room(request, room_id: int):
         form, message = _post(request, access)
         if form is None:
             return redirect(f"{reverse('web:room', args=[room_id])}#m-{message['id']}")
-        return _render_room(request, access, form=form, status=400)
+        response = _render_room(request, access, form=form, status=_refusal_status(form))
+        return _refused(response, form)
     return _render_room(request, access)
 
 
@@ -186,7 +207,7 @@ def thread(request, room_id: int, message_id: int):
         if form is None:
             url = reverse("web:thread", args=[room_id, message_id])
             return redirect(f"{url}#m-{message['id']}")
-        status = 400
+        status = _refusal_status(form)
     replies, has_more = selectors.thread_replies(
         root, viewer_id=request.user.pk, after=_int_param(request, "after") or 0, limit=100
     )
@@ -198,12 +219,13 @@ def thread(request, room_id: int, message_id: int):
         "has_newer": has_more,
         "thread_view": True,
     }
-    return render(
+    response = render(
         request,
         "web/rooms/thread.html",
         with_shell(request, context, current_room_id=room_id),
         status=status,
     )
+    return _refused(response, form) if form is not None else response
 
 
 @page
