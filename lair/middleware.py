@@ -125,5 +125,9 @@ class RejectNulCharactersMiddleware:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
+            if not request.path.startswith("/api/"):
+                return error_page(
+                    request, 400, "Bad address", "NUL characters are not allowed in addresses."
+                )
             return json_error(400, "validation_error", "NUL characters are not allowed in URLs.")
         return self.get_response(request)

@@ -76,8 +76,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it counts and times every answer, those of the middleware below too.
     "lair.middleware.MetricsMiddleware",
-    "lair.middleware.RequestSizeLimitMiddleware",
-    "lair.middleware.RejectNulCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lair.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -91,6 +89,11 @@ MIDDLEWARE = [
     "sessions_app.middleware.DeviceSessionCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that their early refusals pass back through the security headers
+    # above. Nothing above reads the body before them: CSRF reads it in
+    # process_view, which runs after every middleware's request phase.
+    "lair.middleware.RequestSizeLimitMiddleware",
+    "lair.middleware.RejectNulCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "lair.urls"

@@ -38,3 +38,20 @@ def test_unknown_page_is_an_html_404(alice):
     response = browser_of(alice).get("/no/such/page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_early_refusals_of_pages_carry_the_security_headers(alice):
+    browser = browser_of(alice)
+    too_big = browser.generic(
+        "POST",
+        "/settings/",
+        b"x" * (settings.MAX_UPLOAD_BODY_BYTES + 1),
+        content_type="multipart/form-data; boundary=xyz",
+    )
+    nul = browser.get("/rooms/1/?q=%00")
+    for response in (too_big, nul):
+        assert "script-src 'self'" in response["Content-Security-Policy"]
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+    assert nul.status_code == 400
+    assert nul["Content-Type"].startswith("text/html")
