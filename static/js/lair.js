@@ -161,6 +161,14 @@ function updateMessage(el, message) {
   setReplyCount(el, message.reply_count || 0);
 }
 
+function bumpThreadCount() {
+  const line = document.querySelector(".thread-root .thread-count");
+  if (!line) return;
+  const count = Number(line.dataset.count || 0) + 1;
+  line.dataset.count = count;
+  line.textContent = count === 1 ? "1 reply" : `${count} replies`;
+}
+
 function setReplyCount(el, count) {
   const link = el.querySelector(".thread-link");
   if (!link) return;
@@ -376,6 +384,7 @@ function onEvent(frame) {
     case "message.created": {
       const message = frame.message;
       if (belongsHere(message)) {
+        if (threadId && !messageElement(message.id)) bumpThreadCount();
         addMessage(message);
         stopTypingOf(message.author && message.author.id);
         markRead();
@@ -459,6 +468,10 @@ function showNotice(text, kind) {
 // ---------------------------------------------------------------- the socket
 
 let socket = null;
+// A page on its way out (a link, the sign-out form) lets its socket go quietly.
+let leaving = false;
+window.addEventListener("pagehide", () => { leaving = true; });
+window.addEventListener("beforeunload", () => { leaving = true; });
 let attempt = 0;
 let resuming = false;
 let pingTimer = null;
@@ -466,6 +479,8 @@ let pingTimer = null;
 function setState(state) {
   if (!stateEl) return;
   stateEl.dataset.state = state;
+  const banner = document.getElementById("connection-banner");
+  if (banner) banner.hidden = state !== "offline";
   const text = { connecting: "Connecting…", online: "Connected", offline: "Reconnecting…" }[state];
   stateEl.querySelector(".connection-text").textContent = text;
 }
@@ -495,10 +510,12 @@ function connect() {
   });
   socket.addEventListener("close", (event) => {
     clearInterval(pingTimer);
+    if (leaving) return;
     if (event.code === 4001 || event.code === 4003) {
       // Signed out, revoked or suspended: the sign-in page says what to do.
       setState("offline");
-      window.location.assign(`/login/?next=${encodeURIComponent(window.location.pathname)}`);
+      const here = window.location.pathname;
+      window.location.assign(here === "/" ? "/login/" : `/login/?next=${encodeURIComponent(here)}`);
       return;
     }
     setState("offline");
@@ -642,9 +659,10 @@ async function react(el, emoji) {
 async function startEdit(el) {
   if (el.querySelector(".message-editor")) return;
   const id = Number(el.dataset.messageId);
-  let message;
-  try { message = await api("GET", `messages/${id}`); } catch (error) { showNotice(error.message, "error"); return; }
   const bodyEl = el.querySelector(".message-body");
+  // The source comes from the API (the page has only the html): until it
+  // does, the editor shows the text as displayed, read-only.
+  const message = { content: bodyEl.innerText.trim() };
   const editor = document.createElement("form");
   editor.className = "message-editor";
   const label = document.createElement("label");
@@ -672,18 +690,30 @@ async function startEdit(el) {
   editor.append(label, area, actions, error);
   bodyEl.hidden = true;
   bodyEl.after(editor);
+  area.readOnly = true;
+  save.disabled = true;
+  editor.scrollIntoView({ block: "nearest" });
   area.focus();
+  api("GET", `messages/${id}`).then((source) => {
+    area.value = source.content;
+    area.rows = Math.min(8, source.content.split("\n").length + 1);
+    area.readOnly = false;
+    save.disabled = false;
+    area.focus();
+    editor.scrollIntoView({ block: "nearest" });
+  }).catch((failure) => { error.textContent = failure.message; });
   const finish = () => { editor.remove(); bodyEl.hidden = false; el.querySelector(".action-edit")?.focus(); };
   cancel.addEventListener("click", finish);
   area.addEventListener("keydown", (event) => {
     if (event.key === "Escape") { event.preventDefault(); finish(); }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      editor.requestSubmit();
+      if (!area.readOnly) editor.requestSubmit();
     }
   });
   editor.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (area.readOnly) return;
     try {
       const updated = await api("PATCH", `messages/${id}`, { content: area.value });
       editor.remove();
@@ -758,11 +788,16 @@ async function loadOlder() {
 }
 
 function setUpHistory() {
+  for (const time of document.querySelectorAll("main time[datetime]")) showTime(time);
   if (!log) return;
-  for (const time of document.querySelectorAll("time[datetime]")) showTime(time);
   enableScripted(log);
-  if (!window.location.hash) scrollToBottom();
-  else document.querySelector(window.location.hash)?.scrollIntoView({ block: "center" });
+  let target = null;
+  try {
+    // By id, not as a selector: "#1" or "#'" from a pasted link is not a valid selector.
+    target = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+  } catch { target = null; }
+  if (target) target.scrollIntoView({ block: "center" });
+  else scrollToBottom();
   const older = document.getElementById("older-link");
   older?.addEventListener("click", (event) => { event.preventDefault(); loadOlder(); });
   const onScroll = () => {
