@@ -63,7 +63,10 @@ def rest(server):
     return server.api
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while the sync driver lives, its event loop
+# counts as running in this thread, and later tests of the same worker that
+# call asyncio.run() fail ("cannot be called from a running event loop").
+@pytest.fixture(scope="module")
 def playwright_driver():
     from playwright.sync_api import sync_playwright
 
@@ -72,7 +75,7 @@ def playwright_driver():
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver):
     chromium = playwright_driver.chromium.launch(
         executable_path=support.CHROMIUM, headless=True, args=support.CHROMIUM_ARGS
