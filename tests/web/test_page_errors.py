@@ -55,3 +55,13 @@ def test_early_refusals_of_pages_carry_the_security_headers(alice):
         assert response["X-Content-Type-Options"] == "nosniff"
     assert nul.status_code == 400
     assert nul["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_pages_answer_only_their_methods(alice, bob, method):
+    browser = browser_of(alice)
+    pages = ("/", "/rooms/browse/", f"/direct/{bob.username}/", "/search/?q=a", "/invitations/")
+    for path in (*pages, "/rooms/new/", "/settings/sessions/"):
+        assert browser.generic(method, path).status_code == 405, (method, path)
+    # OPTIONS on the direct page must not have created the direct room.
+    assert not alice.memberships.exists()

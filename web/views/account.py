@@ -328,6 +328,7 @@ def _current_session_id(request) -> int | None:
 
 
 @page
+@require_http_methods(["GET", "HEAD"])
 def sessions_page(request):
     current = _current_session_id(request)
     now = timezone.now()

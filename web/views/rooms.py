@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.selectors import active_user_named, public_profile_of
 from lair.client_ip import client_ip
@@ -28,6 +28,9 @@ from web.views.common import page, with_shell
 
 HISTORY_PAGE = 50
 LAST_ROOM_KEY = "web.last_room"
+# Pages read with GET (and HEAD); forms post. Nothing else, so no other method
+# (OPTIONS, PUT…) reaches a view that marks a room read or opens a direct room.
+READ_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 REACTION_CHOICES = ("👍", "❤️", "😂", "🎉", "😮", "😢")
 
 
@@ -172,6 +175,7 @@ def _refusal_status(form) -> int:
 
 
 @page
+@require_safe
 def home(request):
     """``/``: the last room opened, or a welcome with the room list."""
     last = request.session.get(LAST_ROOM_KEY)
@@ -184,6 +188,7 @@ def home(request):
 
 
 @page
+@READ_OR_POST
 def room(request, room_id: int):
     access = visible_room(request.user, room_id)
     if request.method == "POST":
@@ -196,6 +201,7 @@ def room(request, room_id: int):
 
 
 @page
+@READ_OR_POST
 def thread(request, room_id: int, message_id: int):
     root, access = services.readable_message(request.user, message_id)
     if root.room_id != room_id or root.parent_id is not None:
@@ -257,6 +263,7 @@ def delete_message(request, message_id: int):
 
 
 @page
+@READ_OR_POST
 def new_room(request):
     form = RoomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -271,6 +278,7 @@ def new_room(request):
 
 
 @page
+@require_safe
 def browse_rooms(request):
     query = request.GET.get("q", "")
     rooms = list(search_rooms(request.user, query)[:100])
@@ -284,6 +292,7 @@ def browse_rooms(request):
 
 
 @page
+@require_safe
 def direct(request, username: str):
     """The direct room with ``username``, created on the first visit."""
     other = active_user_named(username)
@@ -294,6 +303,7 @@ def direct(request, username: str):
 
 
 @page
+@require_safe
 def invitations(request):
     pending = list(pending_invitations(request.user))
     return render(
@@ -317,6 +327,7 @@ def answer_invitation(request, invitation_id: int, answer: str):
 
 
 @page
+@require_safe
 def search(request):
     query_text = request.GET.get("q", "").strip()
     results: list[dict] = []
