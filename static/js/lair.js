@@ -823,6 +823,11 @@ document.addEventListener("visibilitychange", () => {
       AWAY_AFTER_HIDDEN_MS);
   }
 });
+// Settings: a picture uploads as soon as it is chosen (its form is apart from
+// the profile's, and "Save profile" would leave it behind).
+for (const input of document.querySelectorAll('form input[type="file"][accept^="image/"]')) {
+  input.addEventListener("change", () => { if (input.files.length) input.form.requestSubmit(); });
+}
 setUpHistory();
 setUpComposer();
 setUpActions();
