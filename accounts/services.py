@@ -161,7 +161,14 @@ def register_user(
     _check_username(refusals, username)
     _check_email(refusals, email)
     _check_profile_field(refusals, "display_name", display_name)
-    _check_password_length(refusals, "password", password)
+    # Django's password validators too, so one answer names every refused
+    # field (the similarity validator compares with the names given).
+    candidate = User(
+        username=username if isinstance(username, str) else "",
+        email=email if isinstance(email, str) else "",
+        display_name=display_name if isinstance(display_name, str) else "",
+    )
+    refusals.check(_validate_password, password, candidate)
     refusals.raise_any()
     email = User.objects.normalize_email(email)
     # One message for both: "that email is already registered" told anyone
@@ -171,7 +178,6 @@ def register_user(
     if User.objects.email_taken(email):
         raise Conflict(TAKEN)
     user = User(username=username, email=email, display_name=display_name)
-    _validate_password(password, user)
     user.set_password(password)
     try:
         with transaction.atomic():

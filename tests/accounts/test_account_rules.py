@@ -255,3 +255,11 @@ def test_the_api_names_every_refused_profile_field_of_one_body():
 
     assert response.status_code == 400
     assert set(response.json()["error"]["details"]) == {"display_name", "timezone"}
+
+
+@pytest.mark.django_db
+def test_registration_names_every_refused_field_at_once():
+    # A form that shows one problem per attempt makes people submit it three times.
+    with pytest.raises(ValidationError) as refused:
+        services.register_user(username="no spaces", email="not-an-email", password="x")
+    assert set(refused.value.details) == {"username", "email", "password"}

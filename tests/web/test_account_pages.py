@@ -644,3 +644,11 @@ def test_a_form_with_its_csrf_token_is_accepted(alice):
     )
 
     assert response.status_code == 302
+
+
+def test_sign_up_shows_every_refused_field_at_once(client):
+    response = client.post(
+        "/signup/", {"username": "no spaces", "email": "not-an-email", "password": "x"}
+    )
+    assert response.status_code == 400
+    assert response.text.count('class="field-error"') >= 3
