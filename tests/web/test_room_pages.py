@@ -223,6 +223,12 @@ def test_search_page_highlights_and_links_to_the_message(alice, outsider):
 def test_search_page_with_a_bad_query_is_not_an_error_page(alice):
     page = browser_of(alice).get("/search/?q=" + "x" * 5000 + "&before=yesterday")
     assert page.status_code == 200
+    # The refusal is said on the page, in the search's words, not as an error page.
+    assert 'class="form-errors" role="alert"' in page.text
+    assert "characters" in page.text.split('role="alert">', 1)[1].split("</p>", 1)[0]
+    bad_date = browser_of(alice).get("/search/?q=fox&before=yesterday")
+    assert bad_date.status_code == 200
+    assert 'class="form-errors" role="alert"' in bad_date.text
 
 
 def test_delete_without_script_and_refused_delete(alice, bob):
@@ -321,3 +327,22 @@ def test_a_rate_limited_post_from_the_page_is_a_429_keeping_the_text(alice, runt
     assert limited.status_code == 429
     assert limited["Retry-After"]
     assert "second try" in limited.text
+
+
+def test_a_room_admin_invites_someone_by_username_from_the_room_page(alice, bob, outsider):
+    from rooms.models import Invitation
+
+    room = create_room(alice, type="private", name="club")
+    browser = browser_of(alice)
+    assert 'aria-label="Invite someone"' in browser.get(f"/rooms/{room}/").text
+    response = browser.post(f"/rooms/{room}/invite/", {"username": bob.username})
+    assert response.status_code == 302
+    assert Invitation.objects.filter(room_id=room, invitee=bob, status="pending").exists()
+    assert "club" in browser_of(bob).get("/invitations/").text
+    unknown = browser.post(f"/rooms/{room}/invite/", {"username": "nobody-at-all"})
+    assert unknown.status_code == 302
+    assert "No user" in browser.get(f"/rooms/{room}/").text
+    # Someone who may not add members gets no form and no invitation.
+    assert (
+        browser_of(outsider).post(f"/rooms/{room}/invite/", {"username": "bob"}).status_code == 404
+    )

@@ -193,6 +193,21 @@ def _settings_forms(user) -> dict:
     }
 
 
+def _run_form(form, action, *, refused_field: str | None = None):
+    """Validate ``form`` and run ``action(cleaned_data)``, which returns the success notice.
+
+    Returns ``(form, None)`` when the form or the service refused (the refusal
+    is on the form), else ``(None, notice)``.
+    """
+    if not form.is_valid():
+        return form, None
+    try:
+        return None, action(form.cleaned_data)
+    except DomainError as exc:
+        _refuse(form, exc, field=refused_field)
+        return form, None
+
+
 def _save_section(request, section: str):
     """Run one section's form; returns the bound form when it was refused, else None."""
     user = request.user
@@ -200,59 +215,47 @@ def _save_section(request, section: str):
         account_services.remove_avatar(user=user)
         messages.success(request, "Your picture was removed.")
         return None
+
+    def save_profile(data):
+        account_services.update_profile(user=user, **data)
+        return "Your profile was saved."
+
+    def save_avatar(data):
+        account_services.set_avatar(user=user, upload=data["avatar"])
+        return "Your picture was updated."
+
+    def save_preferences(data):
+        account_services.update_settings(user=user, **data)
+        return "Your preferences were saved."
+
+    def change_password(data):
+        revoked = session_services.change_password(
+            user=user,
+            old_password=data["old_password"],
+            new_password=data["new_password"],
+            current_session_id=_current_session_id(request),
+            ip=client_ip(request),
+            via="web",
+        )
+        # The new hash would end this browser's Django session too: keep it.
+        update_session_auth_hash(request, user)
+        ended = f" {revoked} other session{'s' if revoked != 1 else ''} signed out."
+        return f"Your password was changed.{ended if revoked else ''}"
+
     if section == "profile":
-        form = ProfileForm(request.POST, prefix="profile")
-        if form.is_valid():
-            try:
-                account_services.update_profile(user=user, **form.cleaned_data)
-            except DomainError as exc:
-                _refuse(form, exc)
-            else:
-                messages.success(request, "Your profile was saved.")
-                return None
-        return form
-    if section == "avatar":
-        form = AvatarForm(request.POST, request.FILES, prefix="avatar")
-        if form.is_valid():
-            try:
-                account_services.set_avatar(user=user, upload=form.cleaned_data["avatar"])
-            except DomainError as exc:
-                # Its size, type or pixels: said on the file field.
-                _refuse(form, exc, field="avatar")
-            else:
-                messages.success(request, "Your picture was updated.")
-                return None
-        return form
-    if section == "preferences":
-        form = PreferencesForm(request.POST, prefix="preferences")
-        if form.is_valid():
-            try:
-                account_services.update_settings(user=user, **form.cleaned_data)
-            except DomainError as exc:
-                _refuse(form, exc)
-            else:
-                messages.success(request, "Your preferences were saved.")
-                return None
-        return form
-    form = PasswordChangeForm(request.POST, prefix="password")
-    if form.is_valid():
-        try:
-            revoked = session_services.change_password(
-                user=user,
-                old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password"],
-                current_session_id=_current_session_id(request),
-                ip=client_ip(request),
-                via="web",
-            )
-        except DomainError as exc:
-            _refuse(form, exc)
-        else:
-            # The new hash would end this browser's Django session too: keep it.
-            update_session_auth_hash(request, user)
-            ended = f" {revoked} other session{'s' if revoked != 1 else ''} signed out."
-            messages.success(request, f"Your password was changed.{ended if revoked else ''}")
-            return None
+        form, notice = _run_form(ProfileForm(request.POST, prefix="profile"), save_profile)
+    elif section == "avatar":
+        # A refused size, type or pixel count is said on the file field.
+        avatar_form = AvatarForm(request.POST, request.FILES, prefix="avatar")
+        form, notice = _run_form(avatar_form, save_avatar, refused_field="avatar")
+    elif section == "preferences":
+        preferences = PreferencesForm(request.POST, prefix="preferences")
+        form, notice = _run_form(preferences, save_preferences)
+    else:
+        password = PasswordChangeForm(request.POST, prefix="password")
+        form, notice = _run_form(password, change_password)
+    if notice:
+        messages.success(request, notice)
     return form
 
 
