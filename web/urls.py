@@ -15,6 +15,7 @@ urlpatterns = [
     path("rooms/<id:room_id>/", rooms.room, name="room"),
     path("rooms/<id:room_id>/join/", rooms.join, name="room-join"),
     path("rooms/<id:room_id>/leave/", rooms.leave, name="room-leave"),
+    path("rooms/<id:room_id>/invite/", rooms.invite, name="room-invite"),
     path("rooms/<id:room_id>/threads/<id:message_id>/", rooms.thread, name="thread"),
     path("messages/<id:message_id>/delete/", rooms.delete_message, name="message-delete"),
     path("direct/<str:username>/", rooms.direct, name="direct"),

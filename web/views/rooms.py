@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.selectors import active_user_named, public_profile_of
 from lair.client_ip import client_ip
-from lair.errors import DomainError, NotFound
+from lair.errors import Conflict, DomainError, NotFound
 from messaging import selectors, services
 from messaging.search import search_messages, search_query
 from realtime import log, presence
@@ -249,6 +249,31 @@ def leave(request, room_id: int):
         request.session.pop(LAST_ROOM_KEY)
     messages.info(request, "You left the room.")
     return redirect("web:home")
+
+
+@page
+@require_POST
+def invite(request, room_id: int):
+    """Invite someone by username (the API takes an id; a person types a name)."""
+    username = request.POST.get("username", "").strip().lstrip("@")
+    try:
+        invitee = active_user_named(username)
+    except NotFound:
+        visible_room(request.user, room_id)  # an outsider learns nothing: 404 first
+        messages.error(request, f"No user is called “{username}”.")
+    else:
+        try:
+            _, created = room_services.invite(
+                actor=request.user, room_id=room_id, user_id=invitee.pk
+            )
+        except Conflict as exc:
+            messages.error(request, exc.message)
+        else:
+            name = invitee.display_name or invitee.username
+            messages.success(
+                request, f"{name} is invited." if created else f"{name} was already invited."
+            )
+    return redirect("web:room", room_id=room_id)
 
 
 @page
